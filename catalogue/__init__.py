@@ -1,0 +1,1 @@
+"""The price catalogue: ORM models, store, read path, refresh publishing."""

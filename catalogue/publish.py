@@ -1,0 +1,200 @@
+"""Atomic publish: one provider's new rows replace its old ones in one transaction.
+
+Readers see the old prices or the new ones, never a mix. A failure part-way
+rolls everything back and leaves a failed refresh run with its error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from mlx_deploy.catalogue.models import InstanceType, Price, RefreshRun, Region
+from mlx_deploy.catalogue.rows import InstanceTypeRow, ProviderRows, RegionRow
+from mlx_deploy.orchestrator.errors import RefreshError
+
+BATCH = 20_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def start_run(engine: Engine, provider: str, source: str) -> int:
+    """Record a running refresh in its own transaction, so a failure can be recorded too."""
+    with engine.begin() as conn:
+        return conn.execute(
+            insert(RefreshRun).values(
+                provider=provider, source=source, started_at=utcnow(), status="running", rows_written=0
+            )
+        ).inserted_primary_key[0]
+
+
+def fail_run(engine: Engine, run_id: int, error: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(RefreshRun)
+            .where(RefreshRun.id == run_id)
+            .values(status="failed", finished_at=utcnow(), error=error[:4000])
+        )
+
+
+def publish(
+    engine: Engine,
+    batch: ProviderRows,
+    source: str,
+    *,
+    regions_in_scope: Iterable[str] | None = None,
+    before_commit=None,  # noqa: ANN001 - callable(conn, run_id, batch), e.g. price-change recording
+) -> int:
+    """Replace the provider's prices (all, or only in `regions_in_scope`) with `batch`.
+
+    Returns the refresh run id. Raises RefreshError, after recording the run as
+    failed, when anything goes wrong; the previous prices are then untouched.
+    """
+    run_id = start_run(engine, batch.provider, source)
+    try:
+        with engine.begin() as conn:
+            _upsert_regions(conn, batch.provider, batch.regions)
+            _upsert_instance_types(conn, batch.provider, batch.instance_types)
+            _delete_prices(conn, batch.provider, regions_in_scope)
+            written = _insert_prices(conn, batch, run_id, source)
+            if before_commit is not None:
+                before_commit(conn, run_id, batch)
+            conn.execute(
+                update(RefreshRun)
+                .where(RefreshRun.id == run_id)
+                .values(status="succeeded", finished_at=utcnow(), rows_written=written)
+            )
+    except Exception as exc:
+        fail_run(engine, run_id, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, RefreshError):
+            raise
+        raise RefreshError(
+            f"{batch.provider}: publishing {source} failed ({type(exc).__name__}: {_short(exc)}); previous prices kept",
+            "Fix the source data and refresh again; `mlx catalogue status` shows the failed run.",
+        ) from exc
+    return run_id
+
+
+def _upsert_regions(conn: Connection, provider: str, rows: list[RegionRow]) -> None:
+    existing = set(conn.scalars(select(Region.code).where(Region.provider == provider)))
+    fresh = {row.code: row for row in rows}
+    new = [_region_values(row) for code, row in fresh.items() if code not in existing]
+    for chunk in _chunks(new):
+        conn.execute(insert(Region), chunk)
+    for code, row in fresh.items():
+        if code in existing and (row.display_name or row.continent or row.country):
+            conn.execute(
+                update(Region)
+                .where(Region.provider == provider, Region.code == code)
+                .values(display_name=row.display_name, continent=row.continent, country=row.country)
+            )
+
+
+def _region_values(row: RegionRow) -> dict:
+    return {
+        "provider": row.provider,
+        "code": row.code,
+        "display_name": row.display_name,
+        "continent": row.continent,
+        "country": row.country,
+    }
+
+
+def _upsert_instance_types(conn: Connection, provider: str, rows: list[InstanceTypeRow]) -> None:
+    existing = {
+        name: tuple(values)
+        for name, *values in conn.execute(
+            select(InstanceType.name, *_SPEC_COLUMNS).where(InstanceType.provider == provider)
+        )
+    }
+    fresh = {row.name: row for row in rows}
+    new = [_type_values(row) for name, row in fresh.items() if name not in existing]
+    for chunk in _chunks(new):
+        conn.execute(insert(InstanceType), chunk)
+    for name, row in fresh.items():
+        values = _type_values(row)
+        spec = tuple(values[column.key] for column in _SPEC_COLUMNS)
+        if name in existing and existing[name] != spec:
+            conn.execute(
+                update(InstanceType)
+                .where(InstanceType.provider == provider, InstanceType.name == name)
+                .values({column.key: values[column.key] for column in _SPEC_COLUMNS})
+            )
+
+
+_SPEC_COLUMNS = (
+    InstanceType.vcpus,
+    InstanceType.memory_gib,
+    InstanceType.arch,
+    InstanceType.gpu_model,
+    InstanceType.gpu_count,
+    InstanceType.gpu_memory_gib,
+    InstanceType.accelerator,
+    InstanceType.local_disk_gib,
+)
+
+
+def _type_values(row: InstanceTypeRow) -> dict:
+    return {
+        "provider": row.provider,
+        "name": row.name,
+        "vcpus": row.vcpus,
+        "memory_gib": row.memory_gib,
+        "arch": row.arch,
+        "gpu_model": row.gpu_model,
+        "gpu_count": row.gpu_count,
+        "gpu_memory_gib": row.gpu_memory_gib,
+        "accelerator": row.accelerator,
+        "local_disk_gib": row.local_disk_gib,
+    }
+
+
+def _delete_prices(conn: Connection, provider: str, regions: Iterable[str] | None) -> None:
+    statement = delete(Price).where(Price.provider == provider)
+    if regions is not None:
+        statement = statement.where(Price.region.in_(list(regions)))
+    conn.execute(statement)
+
+
+def _insert_prices(conn: Connection, batch: ProviderRows, run_id: int, source: str) -> int:
+    now = utcnow()
+    written = 0
+    values = (
+        {
+            "provider": row.provider,
+            "region": row.region,
+            "zone": row.zone,
+            "instance_type": row.instance_type,
+            "purchase_option": row.purchase_option,
+            "os": row.os,
+            "usd_per_hour": row.usd_per_hour,
+            "observed_at": row.observed_at or now,
+            "source": source,
+            "refresh_run_id": run_id,
+        }
+        for row in batch.prices
+    )
+    for chunk in _chunks(values):
+        conn.execute(insert(Price), chunk)
+        written += len(chunk)
+    return written
+
+
+def _chunks(items: Iterable[dict]) -> Iterable[list[dict]]:
+    chunk: list[dict] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == BATCH:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:300] if text else ""

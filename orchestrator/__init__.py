@@ -1,0 +1,1 @@
+"""The orchestrator: CLI, profile, optimizer, costs and the deploy engine."""

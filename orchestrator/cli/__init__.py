@@ -1,0 +1,1 @@
+"""The `mlx` command line: one thin module per command group."""

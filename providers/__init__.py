@@ -1,0 +1,1 @@
+"""One subpackage per cloud; `base.py` holds the protocol and the registry."""

@@ -1,0 +1,42 @@
+"""The Provider protocol and the registry: one line per cloud.
+
+Shared code asks a provider for what it needs through this protocol and reads
+its capabilities as data (`lacks`); it never branches on a provider's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Protocol, runtime_checkable
+
+# One line per cloud: name -> "module:class". Imported only when used, so the
+# quote path never pays for a cloud SDK.
+REGISTRY: dict[str, str] = {
+    "aws": "mlx_deploy.providers.aws:AwsProvider",
+    "azure": "mlx_deploy.providers.azure:AzureProvider",
+    "gcp": "mlx_deploy.providers.gcp:GcpProvider",
+}
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    display_name: str
+    # Capabilities this provider lacks, e.g. frozenset({"spot"}); data, not code paths.
+    lacks: frozenset[str]
+
+
+def provider_names() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def is_known(name: str) -> bool:
+    return name in REGISTRY
+
+
+@cache
+def get_provider(name: str) -> Provider:
+    """The provider instance registered under `name` (KeyError if unknown)."""
+    module_name, _, class_name = REGISTRY[name].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)()

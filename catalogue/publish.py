@@ -54,29 +54,51 @@ def publish(
     Returns the refresh run id. Raises RefreshError, after recording the run as
     failed, when anything goes wrong; the previous prices are then untouched.
     """
-    run_id = start_run(engine, batch.provider, source)
+    return publish_all(
+        engine, [batch], source, regions_in_scope=regions_in_scope, before_commit=before_commit
+    )[batch.provider]
+
+
+def publish_all(
+    engine: Engine,
+    batches: list[ProviderRows],
+    source: str,
+    *,
+    regions_in_scope: Iterable[str] | None = None,
+    before_commit=None,  # noqa: ANN001
+) -> dict[str, int]:
+    """Publish several providers in ONE transaction: all of them or none."""
+    run_ids = {batch.provider: start_run(engine, batch.provider, source) for batch in batches}
+    scope = None if regions_in_scope is None else list(regions_in_scope)
     try:
         with engine.begin() as conn:
-            _upsert_regions(conn, batch.provider, batch.regions)
-            _upsert_instance_types(conn, batch.provider, batch.instance_types)
-            _delete_prices(conn, batch.provider, regions_in_scope)
-            written = _insert_prices(conn, batch, run_id, source)
-            if before_commit is not None:
-                before_commit(conn, run_id, batch)
-            conn.execute(
-                update(RefreshRun)
-                .where(RefreshRun.id == run_id)
-                .values(status="succeeded", finished_at=utcnow(), rows_written=written)
-            )
+            for batch in batches:
+                _replace_provider(conn, batch, run_ids[batch.provider], source, scope, before_commit)
     except Exception as exc:
-        fail_run(engine, run_id, f"{type(exc).__name__}: {exc}")
+        for run_id in run_ids.values():
+            fail_run(engine, run_id, f"{type(exc).__name__}: {exc}")
         if isinstance(exc, RefreshError):
             raise
+        names = ", ".join(run_ids)
         raise RefreshError(
-            f"{batch.provider}: publishing {source} failed ({type(exc).__name__}: {_short(exc)}); previous prices kept",
-            "Fix the source data and refresh again; `mlx catalogue status` shows the failed run.",
+            f"{names}: publishing {source} failed ({type(exc).__name__}: {_short(exc)}); previous prices kept",
+            "Fix the source data and try again; `mlx catalogue status` shows the failed run.",
         ) from exc
-    return run_id
+    return run_ids
+
+
+def _replace_provider(conn, batch, run_id, source, scope, before_commit) -> None:  # noqa: ANN001
+    _upsert_regions(conn, batch.provider, batch.regions)
+    _upsert_instance_types(conn, batch.provider, batch.instance_types)
+    _delete_prices(conn, batch.provider, scope)
+    written = _insert_prices(conn, batch, run_id, source)
+    if before_commit is not None:
+        before_commit(conn, run_id, batch)
+    conn.execute(
+        update(RefreshRun)
+        .where(RefreshRun.id == run_id)
+        .values(status="succeeded", finished_at=utcnow(), rows_written=written)
+    )
 
 
 def _upsert_regions(conn: Connection, provider: str, rows: list[RegionRow]) -> None:

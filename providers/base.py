@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from mlx_deploy.catalogue.rows import ProviderRows
+    from mlx_deploy.providers.raw import FetchRequest, RawPages
 
 # One line per cloud: name -> "module:class". Imported only when used, so the
 # quote path never pays for a cloud SDK.
@@ -25,6 +29,17 @@ class Provider(Protocol):
     display_name: str
     # Capabilities this provider lacks, e.g. frozenset({"spot"}); data, not code paths.
     lacks: frozenset[str]
+
+    # Catalogue refresh (see catalogue/refresh.py and providers/raw.py). SDKs
+    # are imported inside these methods only, never on the quote path.
+    def credentials_problem(self) -> str | None:
+        """None when prices can be fetched, else one line: why not, and how to configure it."""
+
+    def fetch(self, request: FetchRequest) -> RawPages:
+        """Call the provider's APIs and save every raw page under request.workdir."""
+
+    def parse(self, raw: RawPages) -> ProviderRows:
+        """Pure: saved pages -> catalogue rows. Raises RefreshError naming page and cause."""
 
 
 def provider_names() -> tuple[str, ...]:

@@ -1,1 +1,24 @@
 """aws provider."""
+
+from __future__ import annotations
+
+
+class AwsProvider:
+    name = "aws"
+    display_name = "AWS"
+    lacks: frozenset[str] = frozenset()
+
+    def credentials_problem(self) -> str | None:
+        from mlx_deploy.providers.aws.credentials import credentials_problem
+
+        return credentials_problem()
+
+    def fetch(self, request):  # noqa: ANN001, ANN201 - FetchRequest -> RawPages
+        from mlx_deploy.providers.aws.fetch import fetch
+
+        return fetch(request)
+
+    def parse(self, raw):  # noqa: ANN001, ANN201 - RawPages -> ProviderRows
+        from mlx_deploy.providers.aws.parse import parse
+
+        return parse(raw)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,24 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"recorded provider data not found at {root} (set MLX_SHARED_DATA or check out ../shared)")
     return root
+
+
+def mlx_executable() -> str:
+    """The `mlx` console script of the environment running the tests."""
+    candidate = Path(sys.executable).parent / "mlx"
+    if not candidate.exists():
+        pytest.fail(f"the mlx console script is not installed next to {sys.executable}: pip install -e '.[test]'")
+    return str(candidate)
+
+
+@pytest.fixture
+def run_mlx(isolated_home):
+    """Run the real `mlx` console script with this test's MLX_HOME; returns CompletedProcess."""
+
+    def run(*args: str, env: dict | None = None, timeout: float = 120, input: str | None = None):
+        full_env = dict(os.environ, MLX_HOME=str(isolated_home), COLUMNS="200", **(env or {}))
+        return subprocess.run(
+            [mlx_executable(), *args], capture_output=True, text=True, env=full_env, timeout=timeout, input=input
+        )
+
+    return run

@@ -13,10 +13,17 @@ from mlx_deploy.catalogue.rows import InstanceTypeRow, PriceRow, ProviderRows, R
 POSTGRES_ENV = "MLX_TEST_POSTGRES_URL"
 
 
+def _skip_or_fail(reason: str) -> None:
+    """CI sets MLX_REQUIRE_POSTGRES so that a missing server fails instead of skipping."""
+    if os.environ.get("MLX_REQUIRE_POSTGRES"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def _postgres_admin_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://mlx:mlx@127.0.0.1/postgres); .ci/run sets it")
+        _skip_or_fail(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://mlx:mlx@127.0.0.1/postgres); .ci/run sets it")
     return url
 
 
@@ -34,7 +41,7 @@ def postgres_url():
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {make_url(admin_url).render_as_string()} is not reachable: {exc.orig}")
+        _skip_or_fail(f"PostgreSQL at {make_url(admin_url).render_as_string()} is not reachable: {exc.orig}")
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -106,7 +106,7 @@ def decode_json(provider: str, page: RawPage, data: bytes) -> Any:
 def page_error(provider: str, page: RawPage | str, cause: str) -> RefreshError:
     label = page.label if isinstance(page, RawPage) else page
     return RefreshError(
-        f"{provider} refresh stopped at page {label}: {cause}; the catalogue was not changed",
+        f"{provider} refresh failed on {label}: {cause}; the catalogue was not changed",
         f"Run `mlx catalogue refresh --provider {provider}` again later; the raw pages are kept under the logs folder.",
     )
 

@@ -73,6 +73,17 @@ class Candidate:
     allin_usd_per_hour: float
     cost_lines: tuple[CostLine, ...]
     price_observed_at: datetime | None
+    arch: str | None = None  # None: x86_64
+    accelerator: str | None = None  # a non-GPU accelerator (Inferentia, ...), if any
+
+    def offer(self) -> Offer:
+        """The catalogue offer this candidate was costed from."""
+        gpu = self.gpu or GpuInfo(None, 0.0, None)
+        return Offer(
+            self.provider, self.region, self.zone, self.instance_type, self.purchase_option,
+            self.instance_usd_per_hour, self.price_observed_at, self.vcpus, self.memory_gib,
+            gpu.model, gpu.count, gpu.memory_gib, self.arch, self.accelerator,
+        )  # fmt: skip
 
     @property
     def allin_usd_per_month(self) -> float:

@@ -1,0 +1,146 @@
+"""All-in cost: the instance price plus what a managed deployment really adds.
+
+Lines per candidate, each from a per-provider cost model kept as data (the
+catalogue's `cost_items` table, seeded from `cost_items.json` with each
+item's source): nodes x instance price, the managed cluster's control-plane
+fee, one load balancer, and the node disks. Monthly figures are 730 hours.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+
+from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, CostLine
+
+CONTROL_PLANE, LOAD_BALANCER, DISK = "control_plane", "load_balancer", "disk_gib_month"
+DATA_FILE = "cost_items.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    provider: str
+    item: str
+    unit: str  # per_hour or per_gib_month
+    usd: float
+    source: str
+    observed_at: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    items: dict[tuple[str, str], CostItem]
+
+    def get(self, provider: str, item: str) -> CostItem | None:
+        return self.items.get((provider, item))
+
+    def providers(self) -> set[str]:
+        return {provider for provider, _item in self.items}
+
+    def fixed_usd_per_hour(self, provider: str) -> float:
+        """Control plane plus load balancer: what a deployment costs before any node."""
+        return sum(item.usd for name in (CONTROL_PLANE, LOAD_BALANCER) if (item := self.get(provider, name)))
+
+    @classmethod
+    def of(cls, items: list[CostItem]) -> CostModel:
+        return cls({(item.provider, item.item): item for item in items})
+
+
+def bundled_items() -> list[CostItem]:
+    """The published list prices shipped with mlx (see cost_items.json for sources)."""
+    text = resources.files("mlx_deploy.orchestrator").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return [
+        CostItem(
+            provider=raw["provider"],
+            item=raw["item"],
+            unit=raw["unit"],
+            usd=float(raw["usd"]),
+            source=raw["source"],
+            observed_at=datetime.fromisoformat(raw["observed_at"]).replace(tzinfo=timezone.utc),
+            description=raw.get("description", ""),
+        )
+        for raw in json.loads(text)["items"]
+    ]
+
+
+def bundled_model() -> CostModel:
+    return CostModel.of(bundled_items())
+
+
+def cost_lines(
+    provider: str, instance_type: str, nodes: int, usd_per_hour: float, node_disk_gib: float, model: CostModel
+) -> tuple[CostLine, ...]:
+    """The all-in lines for `nodes` nodes of one instance type; items the model lacks are left out."""
+    lines = [
+        CostLine(
+            "instances",
+            f"{nodes} x {instance_type} at ${usd_per_hour:,.4f}/h",
+            nodes * usd_per_hour,
+            "catalogue price",
+        )
+    ]
+    for name, label in ((CONTROL_PLANE, "managed Kubernetes control plane"), (LOAD_BALANCER, "load balancer")):
+        item = model.get(provider, name)
+        if item is not None:
+            lines.append(CostLine(name, item.description or label, item.usd, item.source))
+    disk = model.get(provider, DISK)
+    if disk is not None:
+        per_hour = nodes * node_disk_gib * disk.usd / HOURS_PER_MONTH
+        text = f"{nodes} x {node_disk_gib:g} GiB node disk at ${disk.usd:g}/GiB-month ({disk.description})"
+        lines.append(CostLine("disk", text, per_hour, disk.source))
+    return tuple(lines)
+
+
+def load_cost_model(engine) -> CostModel:  # noqa: ANN001 - sqlalchemy Engine
+    """The catalogue's cost model; seeds `cost_items` from the bundled data when the table is empty.
+
+    A catalogue that cannot be written (read-only database user) still quotes
+    with the bundled items.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    query = text("SELECT provider, item, unit, usd, source, observed_at FROM cost_items")
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    if rows:
+        return CostModel.of([_from_row(row) for row in rows])
+    items = bundled_items()
+    try:
+        seed(engine, items)
+    except DBAPIError:
+        pass  # another process seeded it first, or the database is read-only
+    return CostModel.of(items)
+
+
+def seed(engine, items: list[CostItem]) -> None:  # noqa: ANN001
+    from sqlalchemy import insert
+
+    from mlx_deploy.catalogue.models import CostItem as CostItemTable
+
+    values = [
+        {
+            "provider": i.provider,
+            "item": i.item,
+            "unit": i.unit,
+            "usd": i.usd,
+            "source": f"{i.source} -- {i.description}" if i.description else i.source,
+            "observed_at": i.observed_at,
+        }
+        for i in items
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(CostItemTable), values)
+
+
+def _from_row(row) -> CostItem:  # noqa: ANN001
+    source, _sep, description = row.source.partition(" -- ")
+    observed = row.observed_at
+    if isinstance(observed, str):  # SQLite through text(): ISO text
+        observed = datetime.fromisoformat(observed)
+    if observed is not None and observed.tzinfo is None:
+        observed = observed.replace(tzinfo=timezone.utc)
+    return CostItem(row.provider, row.item, row.unit, float(row.usd), source, observed, description)

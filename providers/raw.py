@@ -107,7 +107,7 @@ def page_error(provider: str, page: RawPage | str, cause: str) -> RefreshError:
     label = page.label if isinstance(page, RawPage) else page
     return RefreshError(
         f"{provider} refresh failed on {label}: {cause}; the catalogue was not changed",
-        f"Run `mlx catalogue refresh --provider {provider}` again later; the raw pages are kept under the logs folder.",
+        f"Run `mlx catalogue refresh --provider {provider}` again later; the fetched pages stay in the data dir under refresh-raw/ for inspection.",
     )
 
 

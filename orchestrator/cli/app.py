@@ -13,6 +13,11 @@ from mlx_deploy.orchestrator.errors import MlxError
 # `mlx` start imports all of them.
 COMMAND_MODULES = (
     "mlx_deploy.orchestrator.cli.catalogue",
+    "mlx_deploy.orchestrator.cli.catalogue_refresh",
+    "mlx_deploy.orchestrator.cli.quote",
+    "mlx_deploy.orchestrator.cli.serve",
+    "mlx_deploy.orchestrator.cli.init",
+    "mlx_deploy.orchestrator.cli.build",
 )
 
 app = typer.Typer(

@@ -5,22 +5,20 @@ Two steps, both pushed into SQL with the schema's indexes:
 1. instance types that fit one replica (`instance_types` is small);
 2. their prices, in pages ordered by price. When the fitting types are most
    of the catalogue (small CPU profiles) the pages walk `ix_prices_order`, so
-   the caller can stop after the first pages; otherwise the database finds
-   the types' rows through `ix_prices_instance` and sorts only those.
+   the caller can stop after the first page; otherwise the database finds the
+   types' rows through `ix_prices_instance` and sorts only those.
 
 The caller (`orchestrator.quote`) stops asking for pages once no cheaper
-candidate can come. SQLAlchemy Core only, so it runs on SQLite and PostgreSQL.
+candidate can come. Plain SQL through `fastdb.Reader`: SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import Engine, and_, func, literal, or_, select, tuple_
-
-from mlx_deploy.catalogue.models import InstanceType, Price, RefreshRun
+from mlx_deploy.catalogue.fastdb import Reader, as_datetime, in_list
 from mlx_deploy.orchestrator.candidates import Offer
 
 FIRST_PAGE = 2_000
@@ -28,6 +26,8 @@ MAX_PAGE = 50_000
 # Above this share of all instance types, walking prices in price order beats
 # collecting the types' rows and sorting them.
 ORDERED_SCAN_SHARE = 0.5
+
+TYPE_COLUMNS = "provider, name, vcpus, memory_gib, arch, gpu_model, gpu_count, gpu_memory_gib, accelerator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,83 +49,113 @@ def glob_to_like(pattern: str) -> str:
     return escaped.replace("*", "%").replace("?", "_")
 
 
-def fitting_types(engine: Engine, req) -> tuple[list[TypeSpec], int]:  # noqa: ANN001 - optimizer.Requirements
-    """Instance types whose spec can hold one replica (SQL pre-filter), and how many types exist."""
-    it = InstanceType
-    query = select(
-        it.provider, it.name, it.vcpus, it.memory_gib, it.arch, it.gpu_model, it.gpu_count, it.gpu_memory_gib, it.accelerator
-    ).where(it.vcpus >= req.cpu, it.memory_gib >= req.memory_gib)
-    if req.providers is not None:
-        query = query.where(it.provider.in_(req.providers))
+def _region_sql(req, column: str, params: dict) -> str | None:  # noqa: ANN001
+    if req.region_globs is None:
+        return None
+    parts = []
+    for i, glob in enumerate(req.region_globs):
+        params[f"glob{i}"] = glob_to_like(glob)
+        parts.append(f"lower({column}) LIKE :glob{i} ESCAPE '\\'")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _spec_conditions(req, prefix: str, params: dict) -> dict[str, str]:  # noqa: ANN001
+    """SQL for each spec constraint that PASSES, keyed by the optimizer's constraint names."""
+    from mlx_deploy.orchestrator import optimizer as opt
+
+    t = prefix
+    params.update(cpu=req.cpu, memory=req.memory_gib)
+    conditions = {opt.VCPUS: f"{t}vcpus >= :cpu", opt.MEMORY: f"{t}memory_gib >= :memory"}
+    gpus = f"COALESCE({t}gpu_count, 0.0)"
     if req.gpu_count:
-        query = query.where(it.gpu_count >= req.gpu_count)
+        params["gpus"] = req.gpu_count
+        conditions[opt.GPU_COUNT] = f"{gpus} >= :gpus"
         if req.gpu_models is not None:
-            query = query.where(it.gpu_model.in_(sorted(req.gpu_models)))
+            names, more = in_list("gm", sorted(req.gpu_models))
+            params.update(more)
+            conditions[opt.GPU_MODEL] = f"{t}gpu_model IN ({names})"
         if req.gpu_memory_gib is not None:
-            query = query.where(func.coalesce(it.gpu_memory_gib, 0.0) >= req.gpu_memory_gib)
+            params["gpu_memory"] = req.gpu_memory_gib
+            conditions[opt.GPU_MEMORY] = f"COALESCE({t}gpu_memory_gib, 0.0) >= :gpu_memory"
     else:
-        query = query.where(or_(it.gpu_count.is_(None), it.gpu_count <= 0), it.accelerator.is_(None))
+        conditions[opt.NO_GPU] = f"({gpus} <= 0 AND {t}accelerator IS NULL)"
     if req.arch == "x86_64":
-        query = query.where(or_(it.arch.is_(None), it.arch != "arm64"))
+        conditions[opt.ARCH] = f"COALESCE({t}arch, 'x86_64') <> 'arm64'"
     elif req.arch == "arm64":
-        query = query.where(it.arch == "arm64")
-    with engine.connect() as conn:
-        types = [TypeSpec(*row) for row in conn.execute(query)]
-        total = conn.execute(select(func.count()).select_from(it)).scalar_one()
+        conditions[opt.ARCH] = f"COALESCE({t}arch, 'x86_64') = 'arm64'"
+    return conditions
+
+
+def fitting_types(reader: Reader, req) -> tuple[list[TypeSpec], int]:  # noqa: ANN001 - optimizer.Requirements
+    """Instance types whose spec can hold one replica, and how many types the catalogue has."""
+    params: dict = {}
+    where = list(_spec_conditions(req, "", params).values())
+    if req.providers is not None:
+        names, more = in_list("pv", req.providers)
+        params.update(more)
+        where.append(f"provider IN ({names})")
+    sql = f"SELECT {TYPE_COLUMNS} FROM instance_types WHERE " + " AND ".join(where)
+    types = [TypeSpec(*row) for row in reader.rows(sql, params)]
+    total = reader.rows("SELECT COUNT(*) FROM instance_types")[0][0]
     return types, total
 
 
-def price_pages(engine: Engine, req, types: list[TypeSpec], total_types: int) -> Iterator[list[Offer]]:  # noqa: ANN001
+def price_pages(reader: Reader, req, types: list[TypeSpec], total_types: int) -> Iterator[list[Offer]]:  # noqa: ANN001
     """Pages of offers for `types`, cheapest first (ties by row id); stop iterating to stop reading."""
     if not types or not req.purchase_options:
         return
     specs = {(t.provider, t.name): t for t in types}
     ordered_scan = len(types) >= ORDERED_SCAN_SHARE * max(total_types, 1)
-    base = _price_query(req, types, ordered_scan)
+    sql, params = _price_sql(reader, req, types, ordered_scan)
     after: tuple[float, int] | None = None
     page = FIRST_PAGE
     while True:
-        query = base if after is None else base.where(tuple_(Price.usd_per_hour, Price.id) > tuple_(*after))
-        with engine.connect() as conn:
-            rows = conn.execute(query.limit(page)).all()
-        offers = [_offer(row, specs) for row in rows if (row.provider, row.instance_type) in specs]
+        keyset = "" if after is None else " AND (p.usd_per_hour, p.id) > (:after_usd, :after_id)"
+        if after is not None:
+            params.update(after_usd=after[0], after_id=after[1])
+        order = "p.usd_per_hour, p.id" if ordered_scan else "p.usd_per_hour + 0.0, p.id"
+        rows = reader.rows(f"{sql}{keyset} ORDER BY {order} LIMIT {int(page)}", params)
+        offers = [_offer(row, specs) for row in rows if (row[1], row[4]) in specs]
         if offers:
             yield offers
         if len(rows) < page:
             return
-        after = (rows[-1].usd_per_hour, rows[-1].id)
+        after = (rows[-1][6], rows[-1][0])
         page = min(page * 4, MAX_PAGE)
 
 
-def _price_query(req, types: list[TypeSpec], ordered_scan: bool):  # noqa: ANN001
-    p = Price
-    query = select(
-        p.id, p.provider, p.region, p.zone, p.instance_type, p.purchase_option, p.usd_per_hour, p.observed_at
-    ).where(p.purchase_option.in_(req.purchase_options), p.os == "linux")
-    providers = sorted({t.provider for t in types})
-    query = query.where(p.provider.in_(providers))
-    if req.region_globs is not None:
-        query = query.where(or_(*(func.lower(p.region).like(glob_to_like(g), escape="\\") for g in req.region_globs)))
-    if ordered_scan:
-        # Walk the price index; the few unfitting types are dropped in Python.
-        return query.with_hint(p, "INDEXED BY ix_prices_order", "sqlite").order_by(p.usd_per_hour, p.id)
-    names = sorted({t.name for t in types})
-    query = query.where(p.instance_type.in_(names))
-    # `+ 0` keeps the planner off the price index: find the types' rows by
-    # ix_prices_instance and sort just those.
-    return query.order_by(p.usd_per_hour + literal(0.0), p.id)
+def _price_sql(reader: Reader, req, types: list[TypeSpec], ordered_scan: bool) -> tuple[str, dict]:  # noqa: ANN001
+    params: dict = {}
+    options, more = in_list("po", req.purchase_options)
+    params.update(more)
+    providers, more = in_list("pv", sorted({t.provider for t in types}))
+    params.update(more)
+    # Walking the price index, the few unfitting types are dropped in Python;
+    # otherwise `+ 0.0` in ORDER BY keeps the planner off the price index so it
+    # finds the types' rows by ix_prices_instance and sorts just those.
+    hint = " INDEXED BY ix_prices_order" if ordered_scan and reader.dialect == "sqlite" else ""
+    where = [f"p.purchase_option IN ({options})", "p.os = 'linux'", f"p.provider IN ({providers})"]
+    region = _region_sql(req, "p.region", params)
+    if region:
+        where.append(region)
+    if not ordered_scan:
+        names, more = in_list("it", sorted({t.name for t in types}))
+        params.update(more)
+        where.append(f"p.instance_type IN ({names})")
+    columns = "p.id, p.provider, p.region, p.zone, p.instance_type, p.purchase_option, p.usd_per_hour, p.observed_at"
+    return f"SELECT {columns} FROM prices AS p{hint} WHERE " + " AND ".join(where), params
 
 
-def _offer(row, specs: dict) -> Offer:  # noqa: ANN001
-    spec: TypeSpec = specs[(row.provider, row.instance_type)]
+def _offer(row: tuple, specs: dict) -> Offer:
+    spec: TypeSpec = specs[(row[1], row[4])]
     return Offer(
-        provider=row.provider,
-        region=row.region,
-        zone=row.zone,
-        instance_type=row.instance_type,
-        purchase_option=row.purchase_option,
-        usd_per_hour=row.usd_per_hour,
-        observed_at=_utc(row.observed_at),
+        provider=row[1],
+        region=row[2],
+        zone=row[3],
+        instance_type=row[4],
+        purchase_option=row[5],
+        usd_per_hour=row[6],
+        observed_at=as_datetime(row[7]),
         vcpus=spec.vcpus,
         memory_gib=spec.memory_gib,
         gpu_model=spec.gpu_model,
@@ -136,61 +166,47 @@ def _offer(row, specs: dict) -> Offer:  # noqa: ANN001
     )
 
 
-def all_offers(engine: Engine) -> list[Offer]:
-    """Every Linux price row with its spec: for explanations on small catalogues and for tests."""
-    it, p = InstanceType, Price
-    join = and_(it.provider == p.provider, it.name == p.instance_type)
-    query = (
-        select(
-            p.provider, p.region, p.zone, p.instance_type, p.purchase_option, p.usd_per_hour, p.observed_at,
-            it.vcpus, it.memory_gib, it.gpu_model, it.gpu_count, it.gpu_memory_gib, it.arch, it.accelerator,
-        )  # fmt: skip
-        .join(it, join)
-        .where(p.os == "linux")
+def all_offers(reader: Reader) -> list[Offer]:
+    """Every Linux price row with its spec (for tests and brute-force checks)."""
+    sql = (
+        "SELECT p.id, p.provider, p.region, p.zone, p.instance_type, p.purchase_option, p.usd_per_hour, "
+        f"p.observed_at, {', '.join('t.' + c.strip() for c in TYPE_COLUMNS.split(','))} "
+        "FROM prices AS p JOIN instance_types AS t ON t.provider = p.provider AND t.name = p.instance_type "
+        "WHERE p.os = 'linux'"
     )
-    with engine.connect() as conn:
-        return [Offer(*row[:6], _utc(row[6]), *row[7:9], row[9], row[10] or 0.0, *row[11:]) for row in conn.execute(query)]
+    offers = []
+    for row in reader.rows(sql):
+        spec = TypeSpec(*row[8:])
+        offers.append(_offer(row[:8], {(spec.provider, spec.name): spec}))
+    return offers
 
 
-def exclusion_counts(engine: Engine, req) -> tuple[int, dict[str, int]]:  # noqa: ANN001
-    """(Linux price rows, {constraint: rows it excludes}) in one aggregate pass, as optimizer.exclusion_counts."""
+def exclusion_counts(reader: Reader, req) -> tuple[int, dict[str, int]]:  # noqa: ANN001
+    """(Linux price rows, {constraint: rows it excludes}) in one pass; agrees with optimizer.exclusion_counts."""
     from mlx_deploy.orchestrator import optimizer as opt
 
-    it, p = InstanceType, Price
-    gpus = func.coalesce(it.gpu_count, 0.0)
-    arch = func.coalesce(it.arch, "x86_64")
-    fails: dict[str, object] = {}
+    params: dict = {}
+    passes = {}
     if req.providers is not None:
-        fails[opt.PROVIDER] = p.provider.not_in(req.providers)
-    if req.region_globs is not None:
-        fails[opt.REGION] = ~or_(*(func.lower(p.region).like(glob_to_like(g), escape="\\") for g in req.region_globs))
-    fails[opt.PURCHASE] = p.purchase_option.not_in(req.purchase_options or ("-",))
-    fails[opt.VCPUS] = it.vcpus < req.cpu
-    fails[opt.MEMORY] = it.memory_gib < req.memory_gib
-    if req.gpu_count:
-        fails[opt.GPU_COUNT] = gpus < req.gpu_count
-        if req.gpu_models is not None:
-            fails[opt.GPU_MODEL] = or_(it.gpu_model.is_(None), it.gpu_model.not_in(sorted(req.gpu_models)))
-        if req.gpu_memory_gib is not None:
-            fails[opt.GPU_MEMORY] = func.coalesce(it.gpu_memory_gib, 0.0) < req.gpu_memory_gib
-    else:
-        fails[opt.NO_GPU] = or_(gpus > 0, it.accelerator.is_not(None))
-    if req.arch == "x86_64":
-        fails[opt.ARCH] = arch == "arm64"
-    elif req.arch == "arm64":
-        fails[opt.ARCH] = arch != "arm64"
-    from sqlalchemy import case
-
-    columns = [func.count()] + [func.sum(case((cond, 1), else_=0)) for cond in fails.values()]
-    query = (
-        select(*columns)
-        .select_from(p)
-        .join(it, and_(it.provider == p.provider, it.name == p.instance_type))
-        .where(p.os == "linux")
+        names, more = in_list("pv", req.providers)
+        params.update(more)
+        passes[opt.PROVIDER] = f"p.provider IN ({names})"
+    region = _region_sql(req, "p.region", params)
+    if region:
+        passes[opt.REGION] = region
+    options, more = in_list("po", req.purchase_options or ("-",))
+    params.update(more)
+    passes[opt.PURCHASE] = f"p.purchase_option IN ({options})"
+    passes.update(_spec_conditions(req, "t.", params))
+    # A condition can be NULL (a NULL gpu_model): COALESCE counts it as failing.
+    false = "0" if reader.dialect == "sqlite" else "FALSE"
+    sums = ", ".join(f"SUM(CASE WHEN COALESCE(({cond}), {false}) THEN 0 ELSE 1 END)" for cond in passes.values())
+    sql = (
+        f"SELECT COUNT(*), {sums} FROM prices AS p JOIN instance_types AS t "
+        "ON t.provider = p.provider AND t.name = p.instance_type WHERE p.os = 'linux'"
     )
-    with engine.connect() as conn:
-        total, *sums = conn.execute(query).one()
-    return total, {name: int(count or 0) for name, count in zip(fails, sums) if count}
+    total, *counts = reader.rows(sql, params)[0]
+    return int(total or 0), {name: int(n) for name, n in zip(passes, counts) if n}
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,20 +214,21 @@ class Freshness:
     provider: str
     refreshed_at: datetime | None
     source: str | None
+    sample_observed_at: datetime | None  # one price's observed_at: the data's age, not the load's
 
 
-def freshness(engine: Engine) -> list[Freshness]:
-    """The last successful refresh (or snapshot load) per provider that has one."""
-    r = RefreshRun
-    latest = (
-        select(r.provider, func.max(r.id).label("id")).where(r.status == "succeeded").group_by(r.provider).subquery()
+def freshness(reader: Reader) -> list[Freshness]:
+    """The last successful refresh (or snapshot load) per provider, with the age of its prices."""
+    sql = (
+        "SELECT r.provider, r.finished_at, r.source FROM refresh_runs AS r JOIN "
+        "(SELECT provider, MAX(id) AS id FROM refresh_runs WHERE status = 'succeeded' GROUP BY provider) AS latest "
+        "ON r.id = latest.id ORDER BY r.provider"
     )
-    query = select(r.provider, r.finished_at, r.source).join(latest, r.id == latest.c.id).order_by(r.provider)
-    with engine.connect() as conn:
-        return [Freshness(row.provider, _utc(row.finished_at), row.source) for row in conn.execute(query)]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
+    result = []
+    for provider, finished_at, source in reader.rows(sql):
+        sample = reader.rows(
+            "SELECT observed_at FROM prices WHERE provider = :provider LIMIT 1", {"provider": provider}
+        )
+        observed = as_datetime(sample[0][0]) if sample else None
+        result.append(Freshness(provider, as_datetime(finished_at), source, observed))
+    return result

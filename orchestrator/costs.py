@@ -17,6 +17,8 @@ from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, CostLine
 
 CONTROL_PLANE, LOAD_BALANCER, DISK = "control_plane", "load_balancer", "disk_gib_month"
 DATA_FILE = "cost_items.json"
+# cost_items has no description column: it travels in `source` after this separator.
+DESCRIPTION_SEP = " -- "
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,53 +96,45 @@ def cost_lines(
     return tuple(lines)
 
 
-def load_cost_model(engine) -> CostModel:  # noqa: ANN001 - sqlalchemy Engine
+def load_cost_model(reader) -> CostModel:  # noqa: ANN001 - catalogue.fastdb.Reader
     """The catalogue's cost model; seeds `cost_items` from the bundled data when the table is empty.
 
     A catalogue that cannot be written (read-only database user) still quotes
     with the bundled items.
     """
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    query = text("SELECT provider, item, unit, usd, source, observed_at FROM cost_items")
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = reader.rows("SELECT provider, item, unit, usd, source, observed_at FROM cost_items")
     if rows:
         return CostModel.of([_from_row(row) for row in rows])
     items = bundled_items()
     try:
-        seed(engine, items)
-    except DBAPIError:
-        pass  # another process seeded it first, or the database is read-only
+        seed(reader, items)
+    except Exception:  # noqa: BLE001 - sqlite3/psycopg errors: another process seeded first, or read-only
+        pass
     return CostModel.of(items)
 
 
-def seed(engine, items: list[CostItem]) -> None:  # noqa: ANN001
-    from sqlalchemy import insert
-
-    from mlx_deploy.catalogue.models import CostItem as CostItemTable
-
+def seed(reader, items: list[CostItem]) -> None:  # noqa: ANN001
     values = [
         {
             "provider": i.provider,
             "item": i.item,
             "unit": i.unit,
             "usd": i.usd,
-            "source": f"{i.source} -- {i.description}" if i.description else i.source,
-            "observed_at": i.observed_at,
+            "source": f"{i.source}{DESCRIPTION_SEP}{i.description}" if i.description else i.source,
+            "observed_at": reader.timestamp(i.observed_at),
         }
         for i in items
     ]
-    with engine.begin() as conn:
-        conn.execute(insert(CostItemTable), values)
+    reader.write(
+        "INSERT INTO cost_items (provider, item, unit, usd, source, observed_at) "
+        "VALUES (:provider, :item, :unit, :usd, :source, :observed_at)",
+        values,
+    )
 
 
-def _from_row(row) -> CostItem:  # noqa: ANN001
-    source, _sep, description = row.source.partition(" -- ")
-    observed = row.observed_at
-    if isinstance(observed, str):  # SQLite through text(): ISO text
-        observed = datetime.fromisoformat(observed)
-    if observed is not None and observed.tzinfo is None:
-        observed = observed.replace(tzinfo=timezone.utc)
-    return CostItem(row.provider, row.item, row.unit, float(row.usd), source, observed, description)
+def _from_row(row: tuple) -> CostItem:
+    from mlx_deploy.catalogue.fastdb import as_datetime
+
+    provider, item, unit, usd, stored_source, observed_at = row
+    source, _sep, description = stored_source.partition(DESCRIPTION_SEP)
+    return CostItem(provider, item, unit, float(usd), source, as_datetime(observed_at), description)

@@ -36,7 +36,8 @@ class ProviderFreshness:
     provider: str
     refreshed_at: datetime | None  # last successful refresh or snapshot load
     source: str | None
-    stale: bool  # older than the stale limit, or never refreshed
+    stale: bool  # refreshed, or priced, longer ago than STALE_AFTER; or never refreshed
+    prices_observed_at: datetime | None = None  # when the source observed its prices
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,39 +91,42 @@ class QuoteResult:
 def quote(
     profile,  # noqa: ANN001 - orchestrator.profile.Profile
     *,
-    engine=None,  # noqa: ANN001 - sqlalchemy Engine; default: open_catalogue(catalogue_url)
+    engine=None,  # noqa: ANN001 - a SQLAlchemy Engine on the catalogue; default: catalogue_url
     catalogue_url: str | None = None,
     top: int | None = DEFAULT_TOP,
     cost_model=None,  # noqa: ANN001 - costs.CostModel; default: the catalogue's
     now: datetime | None = None,
 ) -> QuoteResult:
     """Rank where `profile` runs cheapest all-in; `top=None` returns every candidate."""
-    from mlx_deploy.catalogue import store
+    from mlx_deploy.catalogue.fastdb import open_reader
     from mlx_deploy.orchestrator.costs import load_cost_model
     from mlx_deploy.orchestrator.optimizer import Requirements
 
-    url = store.resolve_url(catalogue_url)
-    engine = engine if engine is not None else store.open_catalogue(url)
-    costs = cost_model if cost_model is not None else load_cost_model(engine)
-    req = Requirements.from_profile(profile)
-    ranking = rank_catalogue(engine, req, costs, top)
-    candidates = ranking.result()
-    result = QuoteResult(profile, candidates, _catalogue_info(engine, url, candidates, now))
-    if not candidates:
-        result.no_match = explain(engine, req, costs, ranking)
+    reader = open_reader(catalogue_url, engine=engine)
+    try:
+        costs = cost_model if cost_model is not None else load_cost_model(reader)
+        req = Requirements.from_profile(profile)
+        ranking = rank_catalogue(reader, req, costs, top)
+        candidates = ranking.result()
+        url = str(engine.url) if engine is not None else catalogue_url
+        result = QuoteResult(profile, candidates, _catalogue_info(reader, url, now))
+        if not candidates:
+            result.no_match = explain(reader, req, costs, ranking)
+    finally:
+        reader.close()
     missing_costs = sorted({c.provider for c in candidates} - costs.providers())
     if missing_costs:
         result.warnings.append(f"no cost model for {', '.join(missing_costs)}: all-in is the instance price only")
     return result
 
 
-def rank_catalogue(engine, req, costs, top: int | None):  # noqa: ANN001
+def rank_catalogue(reader, req, costs, top: int | None):  # noqa: ANN001
     """The optimizer over the catalogue's fitting offers, reading pages only while they can matter."""
     from mlx_deploy.catalogue.offers import fitting_types, price_pages
     from mlx_deploy.orchestrator.optimizer import Ranking, nodes_needed, replicas_per_node
 
     ranking = Ranking(req, costs, top)
-    types, total = fitting_types(engine, req)
+    types, total = fitting_types(reader, req)
     fits = [replicas_per_node(req, t.vcpus, t.memory_gib, t.gpu_count or 0.0) for t in types]
     types = [t for t, fit in zip(types, fits) if fit > 0]
     if not types:
@@ -130,7 +134,7 @@ def rank_catalogue(engine, req, costs, top: int | None):  # noqa: ANN001
     fewest_nodes = min(nodes_needed(req, fit) for fit in fits if fit > 0)
     fixed = min(costs.fixed_usd_per_hour(p) for p in {t.provider for t in types})
     budget = req.budget_usd_per_hour
-    for page in price_pages(engine, req, types, total):
+    for page in price_pages(reader, req, types, total):
         ranking.add_all(page)
         # Pages come cheapest first: nothing unseen costs less than this floor.
         floor = fewest_nodes * page[-1].usd_per_hour + fixed - 1e-9
@@ -140,43 +144,49 @@ def rank_catalogue(engine, req, costs, top: int | None):  # noqa: ANN001
     return ranking
 
 
-def explain(engine, req, costs, ranking=None) -> NoMatch:  # noqa: ANN001
+def explain(reader, req, costs, ranking=None) -> NoMatch:  # noqa: ANN001
     """Which constraint excluded the most offers, and the nearest candidates with what they lack."""
     from mlx_deploy.catalogue.offers import exclusion_counts
     from mlx_deploy.orchestrator import optimizer as opt
 
-    considered, counts = exclusion_counts(engine, req)
+    considered, counts = exclusion_counts(reader, req)
     if ranking is not None and ranking.over_budget:
         counts[opt.BUDGET] = ranking.over_budget
     order = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     relaxed, nearest = req, []
     for constraint, _count in order:
         relaxed = opt.relax(relaxed, constraint)
-        found = rank_catalogue(engine, relaxed, costs, 3).result()
+        found = rank_catalogue(reader, relaxed, costs, 3).result()
         if found:
             nearest = [NearMiss(c, tuple(opt.lacks(req, c))) for c in found]
             break
     return NoMatch(considered, tuple(order), tuple(nearest))
 
 
-def _catalogue_info(engine, url: str, candidates: list[Candidate], now: datetime | None) -> CatalogueInfo:  # noqa: ANN001
+def _catalogue_info(reader, url: str | None, now: datetime | None) -> CatalogueInfo:  # noqa: ANN001
     from mlx_deploy.catalogue.offers import freshness
-    from mlx_deploy.catalogue.store import describe_url
     from mlx_deploy.providers.base import provider_names
 
     now = now or datetime.now(timezone.utc)
-    oldest: dict[str, datetime] = {}
-    for cand in candidates:
-        if cand.price_observed_at is not None:
-            seen = oldest.get(cand.provider)
-            oldest[cand.provider] = min(seen, cand.price_observed_at) if seen else cand.price_observed_at
-    known = {f.provider: f for f in freshness(engine)}
+    known = {f.provider: f for f in freshness(reader)}
     providers = []
     for name in sorted(set(provider_names()) | set(known)):
         fresh = known.get(name)
-        refreshed = fresh.refreshed_at if fresh else None
-        moments = [m for m in (refreshed, oldest.get(name)) if m is not None]
-        stale = refreshed is None or any(now - m > STALE_AFTER for m in moments)
-        providers.append(ProviderFreshness(name, refreshed, fresh.source if fresh else None, stale))
-    return CatalogueInfo(describe_url(url), tuple(providers))
+        if fresh is None:
+            providers.append(ProviderFreshness(name, None, None, True))
+            continue
+        moments = [m for m in (fresh.refreshed_at, fresh.sample_observed_at) if m is not None]
+        stale = any(now - moment > STALE_AFTER for moment in moments)
+        providers.append(ProviderFreshness(name, fresh.refreshed_at, fresh.source, stale, fresh.sample_observed_at))
+    return CatalogueInfo(_describe(url), tuple(providers))
 
+
+def _describe(url: str | None) -> str:
+    """The catalogue URL with any password hidden, without importing SQLAlchemy."""
+    import os
+    import re
+
+    from mlx_deploy.orchestrator import paths
+
+    url = url or os.environ.get("MLX_CATALOGUE_URL") or f"sqlite:///{paths.catalogue_file()}"
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)

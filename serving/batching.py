@@ -1,0 +1,114 @@
+"""Dynamic batching: gather concurrent items into one `predict` call.
+
+Items wait at most `max_wait_ms` for company, up to `max_batch_size` per call.
+`predict` runs in one worker thread so the event loop keeps serving requests
+(health checks, metrics, new items) while the model computes. If a whole batch
+raises, each item is retried alone so that one bad item fails only its own
+request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+class BatchContractError(RuntimeError):
+    """`predict` broke its contract (for example, returned the wrong number of results)."""
+
+
+class BatcherStopped(RuntimeError):
+    """The server is shutting down; the item was not predicted."""
+
+
+@dataclass
+class _Pending:
+    item: Any
+    future: asyncio.Future
+
+
+def predict_isolated(predict: Callable[[list], list], items: list) -> list:
+    """One result per item: the model's output, or the exception for that item alone."""
+    try:
+        results = list(predict(items))
+        if len(results) != len(items):
+            raise BatchContractError(f"predict returned {len(results)} results for {len(items)} inputs")
+        return results
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+        return [predict_isolated(predict, [item])[0] for item in items]
+
+
+class Batcher:
+    def __init__(
+        self,
+        predict: Callable[[list], list],
+        max_batch_size: int,
+        max_wait_ms: float,
+        on_batch: Callable[[int, float], None] | None = None,
+    ) -> None:
+        self.predict = predict
+        self.max_batch_size = max_batch_size
+        self.max_wait_s = max_wait_ms / 1000.0
+        self.on_batch = on_batch
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlx-predict")
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="mlx-batcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        while not self._queue.empty():
+            pending = self._queue.get_nowait()
+            if not pending.future.done():
+                pending.future.set_exception(BatcherStopped("server is shutting down"))
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def submit(self, item: Any) -> Any:
+        """Predict one item together with whatever else is waiting; raises that item's error."""
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(item, future))
+        return await future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [p for p in await self._collect() if not p.future.done()]
+            if not batch:
+                continue
+            started = loop.time()
+            results = await loop.run_in_executor(self._executor, predict_isolated, self.predict, [p.item for p in batch])
+            if self.on_batch is not None:
+                self.on_batch(len(batch), loop.time() - started)
+            for pending, result in zip(batch, results):
+                if pending.future.done():  # timed out or client gone meanwhile
+                    continue
+                if isinstance(result, BaseException):
+                    pending.future.set_exception(result)
+                else:
+                    pending.future.set_result(result)
+
+    async def _collect(self) -> list[_Pending]:
+        batch = [await self._queue.get()]
+        deadline = asyncio.get_running_loop().time() + self.max_wait_s
+        while len(batch) < self.max_batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+                continue
+            except asyncio.QueueEmpty:
+                pass
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+            except TimeoutError:
+                break
+        return batch

@@ -1,0 +1,100 @@
+"""A loaded model behind a batcher: load state, validated outputs, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mlx_deploy.serving.batching import Batcher, BatcherStopped
+from mlx_deploy.serving.errors import ApiError
+from mlx_deploy.serving.metrics import Metrics
+from mlx_deploy.serving.model import InvalidInput, Model, UnsupportedUpload
+from mlx_deploy.serving.settings import ServeSettings
+
+log = logging.getLogger("mlx_deploy.serving")
+
+LOADING, READY, FAILED = "loading", "ready", "failed"
+
+
+class ModelRuntime:
+    def __init__(self, model: Model, settings: ServeSettings, metrics: Metrics) -> None:
+        self.model = model
+        self.metadata = model.metadata
+        self.settings = settings
+        self.metrics = metrics
+        self.state = LOADING
+        self.load_error = ""
+        self.max_batch_size = settings.max_batch_size or model.max_batch_size
+        self.max_wait_ms = model.max_wait_ms if settings.max_wait_ms is None else settings.max_wait_ms
+        self._load_task: asyncio.Task | None = None
+        self.batcher = Batcher(self._predict_checked, self.max_batch_size, self.max_wait_ms, metrics.observe_batch)
+
+    def start(self) -> None:
+        """Start batching and load the model in the background: liveness answers meanwhile."""
+        self.batcher.start()
+        self._load_task = asyncio.get_running_loop().create_task(self._load(), name="mlx-load")
+
+    async def stop(self) -> None:
+        await self.batcher.stop()
+
+    async def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            # Same worker thread as predict: some frameworks keep per-thread state.
+            await asyncio.get_running_loop().run_in_executor(self.batcher._executor, self.model.load)
+        except Exception as exc:
+            self.state, self.load_error = FAILED, f"{type(exc).__name__}: {exc}"
+            log.error("model %s failed to load: %s", self.metadata.name, self.load_error)
+            return
+        seconds = time.perf_counter() - started
+        self.metrics.load_seconds.set(seconds)
+        self.metrics.ready.set(1)
+        self.state = READY
+        log.info("model %s %s loaded in %.2f s", self.metadata.name, self.metadata.version, seconds)
+
+    def readiness_problem(self) -> str:
+        if self.state == LOADING:
+            return f"model {self.metadata.name} is still loading; retry shortly"
+        if self.state == FAILED:
+            return f"model {self.metadata.name} failed to load ({self.load_error}); fix the model and restart"
+        return ""
+
+    def require_ready(self) -> None:
+        problem = self.readiness_problem()
+        if problem:
+            raise ApiError(503, problem, {"Retry-After": "5"} if self.state == LOADING else None)
+
+    def _predict_checked(self, items: list) -> list:
+        results = self.model.predict(items)
+        return [self._as_output(result) for result in results]
+
+    def _as_output(self, result: Any) -> Any:
+        output_cls: type[BaseModel] = self.model.Output
+        if isinstance(result, (BaseException, output_cls)):
+            return result
+        try:
+            return output_cls.model_validate(result)
+        except ValidationError as exc:
+            return exc
+
+    async def infer(self, items: list) -> list[BaseModel]:
+        """Predict every item (batched with other requests); the first failure decides the error."""
+        self.require_ready()
+        timeout = self.settings.timeout_s
+        try:
+            return await asyncio.wait_for(asyncio.gather(*(self.batcher.submit(i) for i in items)), timeout)
+        except TimeoutError:
+            raise ApiError(504, f"prediction took longer than {timeout:g} s; retry, or raise the server timeout") from None
+        except UnsupportedUpload as exc:
+            raise ApiError(415, str(exc)) from None
+        except InvalidInput as exc:
+            raise ApiError(400, str(exc)) from None
+        except BatcherStopped as exc:
+            raise ApiError(503, f"{exc}; retry on another replica") from None
+        except Exception as exc:
+            log.exception("predict failed in model %s", self.metadata.name)
+            raise ApiError(500, f"prediction failed: {type(exc).__name__}: {exc}") from None

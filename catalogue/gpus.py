@@ -53,6 +53,7 @@ GPU_MEMORY_GIB: dict[str, float] = {
     "V100-32GB": 32,
     "V520": 8,
     "V620": 32,
+    "V710": 28,
 }
 
 # Models sold in several memory sizes: model -> (sizes, size a source means
@@ -68,6 +69,7 @@ _SIZED: dict[str, tuple[tuple[int, ...], int]] = {
 _SOURCE_MODEL: dict[str, str] = {
     "RADEONPROV520": "V520",
     "RADEONPROV620": "V620",
+    "RADEONPROV710": "V710",
     "RADEONMI25": "MI25",
     "H100MEGA": "H100",  # GCP a3-megagpu: the same H100 80GB, more networking
     "T4G": "T4g",
@@ -80,6 +82,7 @@ _USER_ALIASES: dict[str, frozenset[str]] = {
     "H100NVL": frozenset({"H100-94GB"}),
     "RADEONPROV520": frozenset({"V520"}),
     "RADEONPROV620": frozenset({"V620"}),
+    "RADEONPROV710": frozenset({"V710"}),
 }
 
 _SIZE_SUFFIX = re.compile(r"^(?P<model>.+?)-?(?P<size>\d+)GB$")

@@ -69,7 +69,9 @@ def retail_prices(pages) -> tuple[dict[tuple[str, str, str], float], dict[str, s
             if found is None:
                 continue
             key, usd = found
-            prices[key] = min(usd, prices.get(key, usd))
+            # Duplicate meters of one size: a $0 one is a free-account offer
+            # (B1s), so the list price is the highest.
+            prices[key] = max(usd, prices.get(key, usd))
             regions[key[1]] = item.get("location")
     return prices, regions
 
@@ -87,6 +89,9 @@ def page_items(page: RawPage) -> list:
 def linux_price(page: RawPage, item: dict) -> tuple[tuple[str, str, str], float] | None:
     if not isinstance(item, dict):
         raise page_error(PROVIDER, page, f"an item is a {type(item).__name__}, not an object")
+    currency = item.get("currencyCode")
+    if currency != "USD":  # any item: the whole query came back in the wrong currency
+        raise page_error(PROVIDER, page, f"{item.get('armSkuName')} is priced in {currency}, not USD")
     if item.get("type") != "Consumption" or item.get("serviceName") != "Virtual Machines":
         return None
     product = require(PROVIDER, page, item, "productName", str)
@@ -94,9 +99,6 @@ def linux_price(page: RawPage, item: dict) -> tuple[tuple[str, str, str], float]
     sku_name = require(PROVIDER, page, item, "skuName", str)
     if NOT_LINUX.search(product) or meter.endswith(" Low Priority") or sku_name.endswith(" Low Priority"):
         return None
-    currency = item.get("currencyCode")
-    if currency != "USD":
-        raise page_error(PROVIDER, page, f"{item.get('armSkuName')} is priced in {currency}, not USD")
     hours = HOURS.match(str(item.get("unitOfMeasure", "")))
     if hours is None:
         return None  # not an hourly meter

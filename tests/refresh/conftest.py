@@ -1,0 +1,93 @@
+"""A migrated catalogue, no cloud credentials, and the recorded Azure pages served by `responses`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "providers"
+PRICES_URL = "https://prices.azure.com/api/retail/prices"
+
+
+def azure_items() -> list[dict]:
+    return json.loads((FIXTURES / "azure" / "retail_prices_vm_francecentral_2021-12.excerpt.json").read_text())["items"]
+
+
+def envelope(items: list[dict], next_link: str | None = None) -> dict:
+    return {"BillingCurrency": "USD", "CustomerEntityId": "Default", "CustomerEntityType": "Retail",
+            "Items": items, "NextPageLink": next_link, "Count": len(items)}
+
+
+def paged(items: list[dict], size: int = 50) -> list[dict]:
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    return [
+        envelope(chunk, f"{PRICES_URL}?$skip={index + 1}" if index + 1 < len(chunks) else None)
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+def azure_sizes():
+    from mlx_deploy.providers.azure.parse import resource_sku_sizes
+    from mlx_deploy.providers.raw import RawPage
+
+    page = RawPage("resource_skus", "skus", path=FIXTURES / "azure" / "resource_skus_southcentralus.reconstructed.json")
+    return list(resource_sku_sizes([page]).values())
+
+
+@pytest.fixture(autouse=True)
+def no_cloud_credentials(monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION_ID",
+                "MLX_AZURE_PRICES_URL", "MLX_STALE_AFTER"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+
+
+@pytest.fixture
+def no_retries(monkeypatch):
+    """Fail fast: the tests' HTTP errors are meant, not transient."""
+    import mlx_deploy.providers.http as http
+
+    monkeypatch.setattr(http, "RETRIES", 0)
+
+
+@pytest.fixture
+def engine(no_retries):  # noqa: ARG001
+    """A migrated SQLite catalogue holding the Azure sizes mlx knows (no prices yet)."""
+    from mlx_deploy.catalogue.publish import publish
+    from mlx_deploy.catalogue.rows import ProviderRows
+    from mlx_deploy.catalogue.store import open_catalogue
+
+    engine = open_catalogue(load_snapshot=False)
+    publish(engine, ProviderRows("azure", instance_types=azure_sizes()), "test: known azure sizes")
+    return engine
+
+
+@pytest.fixture
+def serve():
+    """serve(pages): answer the Retail Prices API with `pages`, following $skip."""
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
+        def install(pages: list) -> None:
+            from urllib.parse import parse_qs, urlparse
+
+            mock.reset()
+
+            def reply(request):  # noqa: ANN001, ANN202
+                index = int(parse_qs(urlparse(request.url).query).get("$skip", ["0"])[0])
+                body = pages[index]
+                if isinstance(body, tuple):
+                    return body
+                return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+            mock.add_callback(mock.GET, PRICES_URL, callback=reply)
+
+        yield install

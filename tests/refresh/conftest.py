@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from mlx_deploy.catalogue.models import Price, RefreshRun
+from mlx_deploy.catalogue.refresh import RefreshOptions, refresh
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "providers"
 PRICES_URL = "https://prices.azure.com/api/retail/prices"
@@ -91,3 +96,37 @@ def serve():
             mock.add_callback(mock.GET, PRICES_URL, callback=reply)
 
         yield install
+
+
+AZURE = RefreshOptions(("azure",), ("francecentral",))
+
+
+def prices(engine) -> dict:  # noqa: ANN001
+    with engine.connect() as conn:
+        rows = conn.execute(select(Price.instance_type, Price.purchase_option, Price.usd_per_hour).where(Price.provider == "azure"))
+        return {(name, option): usd for name, option, usd in rows}
+
+
+def runs(engine) -> list:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(
+            select(RefreshRun.status, RefreshRun.error, RefreshRun.source).where(RefreshRun.provider == "azure").order_by(RefreshRun.id)
+        ).all()
+
+
+def with_price(items: list[dict], size: str, factor: float) -> list[dict]:
+    changed = copy.deepcopy(items)
+    for item in changed:
+        if item["armSkuName"] == size:
+            item["unitPrice"] = item["retailPrice"] = round(item["unitPrice"] * factor, 6)
+    return changed
+
+
+@pytest.fixture
+def published(engine, serve):  # noqa: ANN001
+    serve(paged(azure_items()))
+    [result] = refresh(engine, AZURE)
+    assert result.status == "published", result.reason
+    return prices(engine)
+
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,43 +9,11 @@ from sqlalchemy import func, select
 
 from mlx_deploy.catalogue.changes import diff
 from mlx_deploy.catalogue.freshness import parse_duration, stale_providers
-from mlx_deploy.catalogue.models import Price, PriceChange, RefreshRun
+from mlx_deploy.catalogue.models import PriceChange
 from mlx_deploy.catalogue.refresh import RefreshOptions, log_path, refresh, refresh_lock
 from mlx_deploy.orchestrator.errors import ConfigError, RefreshError
 
-from .conftest import azure_items, paged
-
-AZURE = RefreshOptions(("azure",), ("francecentral",))
-
-
-def prices(engine) -> dict:  # noqa: ANN001
-    with engine.connect() as conn:
-        rows = conn.execute(select(Price.instance_type, Price.purchase_option, Price.usd_per_hour).where(Price.provider == "azure"))
-        return {(name, option): usd for name, option, usd in rows}
-
-
-def runs(engine) -> list:  # noqa: ANN001
-    with engine.connect() as conn:
-        return conn.execute(
-            select(RefreshRun.status, RefreshRun.error, RefreshRun.source).where(RefreshRun.provider == "azure").order_by(RefreshRun.id)
-        ).all()
-
-
-def with_price(items: list[dict], size: str, factor: float) -> list[dict]:
-    changed = copy.deepcopy(items)
-    for item in changed:
-        if item["armSkuName"] == size:
-            item["unitPrice"] = item["retailPrice"] = round(item["unitPrice"] * factor, 6)
-    return changed
-
-
-@pytest.fixture
-def published(engine, serve):  # noqa: ANN001
-    serve(paged(azure_items()))
-    [result] = refresh(engine, AZURE)
-    assert result.status == "published", result.reason
-    return prices(engine)
-
+from .conftest import AZURE, azure_items, paged, prices, runs, with_price
 
 def test_refresh_publishes_and_records_every_price_as_added(engine, published):
     assert published[("Standard_NC6s_v3", "on-demand")] == 3.58

@@ -131,7 +131,10 @@ def health_router(runtime: ModelRuntime, auth) -> APIRouter:
         runtime.require_ready()
         return Status()
 
-    @router.get("/metrics", tags=["health"], dependencies=[Depends(auth)], responses=errors_doc(401),
+    json_401 = {401: {"description": "Missing or wrong API key", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}}
+
+    @router.get("/metrics", tags=["health"], dependencies=[Depends(auth)], responses=json_401,
                 response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

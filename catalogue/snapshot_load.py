@@ -7,14 +7,17 @@ its source, not the load time, so the age mlx shows is the data's real age.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from mlx_deploy.catalogue.models import Price
+
 from mlx_deploy.catalogue.publish import publish
 from mlx_deploy.catalogue.snapshot import codec
-from mlx_deploy.catalogue.snapshot.build import source_label
 from mlx_deploy.orchestrator.errors import CatalogueError
 
 
@@ -24,14 +27,45 @@ def load_bundled_snapshot(engine: Engine, path: Path | None = None) -> dict[str,
     try:
         document = codec.read(path)
     except (OSError, ValueError, EOFError) as exc:
-        raise CatalogueError(
-            f"the bundled price snapshot {path} cannot be read ({exc})",
-            "Reinstall mlx (`pip install --force-reinstall mlx-deploy`) or import prices with `mlx catalogue import`.",
-        ) from None
+        raise _unreadable(path, str(exc)) from None
     runs = {}
-    for provider, data in document["providers"].items():
-        source = data["source"]
-        observed_at = datetime.fromisoformat(source["observed_at"])
-        rows = codec.decode_provider(provider, data, observed_at)
-        runs[provider] = publish(engine, rows, source_label(source))
+    with _price_indexes_built_after(engine):
+        for provider, data in document["providers"].items():
+            try:
+                source = data["source"]
+                rows = codec.decode_provider(provider, data, datetime.fromisoformat(source["observed_at"]))
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                raise _unreadable(path, f"{provider}: {type(exc).__name__}: {exc}") from None
+            runs[provider] = publish(engine, rows, codec.source_label(source))
     return runs
+
+
+def _unreadable(path: Path, reason: str) -> CatalogueError:
+    return CatalogueError(
+        f"the bundled price snapshot {path} cannot be read ({reason})",
+        "Reinstall mlx (`pip install --force-reinstall mlx-deploy`) or import prices with `mlx catalogue import`.",
+    )
+
+
+@contextmanager
+def _price_indexes_built_after(engine: Engine) -> Iterator[None]:
+    """On an empty SQLite catalogue, build the price indexes once after the load.
+
+    Keeping three indexes up to date row by row is about 40% of the load;
+    one sort per index afterwards is much cheaper. Only for SQLite, where the
+    first-use file lock in store keeps every other mlx process waiting; a
+    server database may have readers elsewhere.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    indexes = list(Price.__table__.indexes)
+    with engine.begin() as conn:
+        for index in indexes:
+            index.drop(conn)
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            for index in indexes:
+                index.create(conn, checkfirst=True)

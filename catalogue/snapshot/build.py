@@ -64,11 +64,6 @@ SOURCES: dict[str, dict[str, str]] = {
 }
 
 
-def source_label(source: dict) -> str:
-    """How a refresh run names the snapshot it came from."""
-    return f"snapshot: {source['repository']} {source['path']} @{source['commit'][:8]}, {source['date']}"
-
-
 def build(source_dir: Path, sources: dict[str, dict] | None = None) -> dict:
     """The snapshot document for every provider whose file is in `source_dir`."""
     sources = {**SOURCES, **(sources or {})}

@@ -31,6 +31,11 @@ FORMAT = 1
 BUNDLED = Path(__file__).with_name("catalogue.json.gz")
 
 
+def source_label(source: dict) -> str:
+    """How a refresh run (and each of its prices) names the snapshot it came from."""
+    return f"snapshot: {source['repository']} {source['path']} @{source['commit'][:8]}, {source['date']}"
+
+
 def encode_provider(rows: ProviderRows, source: dict, checks: dict) -> dict:
     region_index = {row.code: i for i, row in enumerate(rows.regions)}
     type_index = {row.name: i for i, row in enumerate(rows.instance_types)}
@@ -78,19 +83,11 @@ def decode_provider(provider: str, data: dict, observed_at: datetime) -> Provide
     types = [InstanceTypeRow(provider, *values) for values in data["instance_types"]]
     region_codes = [row.code for row in regions]
     type_names = [row.name for row in types]
-    zones = data["zones"]
+    zones = [*data["zones"], None]  # index -1: no zone
     columns = data["prices"]
     options = (ON_DEMAND, SPOT)
     prices = [
-        PriceRow(
-            provider,
-            region_codes[region],
-            type_names[type_],
-            options[spot],
-            usd,
-            zone=zones[zone] if zone >= 0 else None,
-            observed_at=observed_at,
-        )
+        PriceRow(provider, region_codes[region], type_names[type_], options[spot], usd, zones[zone], "linux", observed_at)
         for region, zone, type_, spot, usd in zip(
             columns["region"], columns["zone"], columns["type"], columns["spot"], columns["usd"]
         )

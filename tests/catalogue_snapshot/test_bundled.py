@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from mlx_deploy.catalogue.models import ON_DEMAND, InstanceType, Price, RefreshRun
 from mlx_deploy.catalogue.snapshot import codec
@@ -38,6 +38,12 @@ def test_first_use_loads_three_providers_with_tens_of_thousands_of_prices(catalo
     assert all(count > 20_000 for count in counts.values())
     assert sum(counts.values()) > 150_000
     assert cheapest > 0
+
+
+def test_price_indexes_exist_after_the_load(catalogue):
+    # The loader builds them after the rows on SQLite; the quote path needs them.
+    names = {index["name"] for index in inspect(catalogue).get_indexes("prices")}
+    assert {index.name for index in Price.__table__.indexes} <= names
 
 
 def test_each_provider_has_one_refresh_run_naming_its_source_and_dated_by_it(catalogue, document):

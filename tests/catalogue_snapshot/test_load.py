@@ -1,0 +1,65 @@
+"""The first-use loader on a small snapshot built from the fixtures, and on broken files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from mlx_deploy.catalogue.models import Price, RefreshRun
+from mlx_deploy.catalogue.snapshot import codec
+from mlx_deploy.catalogue.snapshot.build import build
+from mlx_deploy.catalogue.snapshot_load import load_bundled_snapshot
+from mlx_deploy.catalogue.store import open_catalogue
+from mlx_deploy.orchestrator.errors import CatalogueError
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "snapshot"
+
+
+@pytest.fixture
+def engine():
+    engine = open_catalogue(load_snapshot=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def small_snapshot(tmp_path) -> tuple[Path, dict]:
+    document = build(FIXTURES)
+    path = tmp_path / "small.json.gz"
+    codec.write(path, document)
+    return path, document
+
+
+def price_indexes(engine) -> set[str]:
+    return {index["name"] for index in inspect(engine).get_indexes("prices")}
+
+
+def test_loads_every_price_of_the_file(engine, small_snapshot):
+    path, document = small_snapshot
+    runs = load_bundled_snapshot(engine, path)
+    assert set(runs) == {"aws", "azure", "gcp"}
+    with engine.connect() as conn:
+        counts = dict(conn.execute(select(Price.provider, func.count()).group_by(Price.provider)).all())
+        sources = dict(conn.execute(select(RefreshRun.provider, RefreshRun.source)).all())
+    assert counts == {p: data["checks"]["counts"]["prices"] for p, data in document["providers"].items()}
+    assert sources["gcp"] == "snapshot: anycloud-sh/catalog gcp/vms.csv @62ff0a98, 2026-05-20"
+    assert price_indexes(engine) >= {index.name for index in Price.__table__.indexes}
+
+
+def test_unreadable_file_is_a_catalogue_error(engine, tmp_path):
+    bad = tmp_path / "bad.json.gz"
+    bad.write_bytes(b"not gzip")
+    with pytest.raises(CatalogueError, match="cannot be read"):
+        load_bundled_snapshot(engine, bad)
+
+
+def test_broken_rows_raise_a_catalogue_error_and_leave_the_indexes(engine, small_snapshot, tmp_path):
+    _path, document = small_snapshot
+    document["providers"]["gcp"]["prices"]["type"][0] = 10_000  # no such instance type
+    broken = tmp_path / "broken.json.gz"
+    codec.write(broken, document)
+    with pytest.raises(CatalogueError, match="gcp: IndexError"):
+        load_bundled_snapshot(engine, broken)
+    assert price_indexes(engine) >= {index.name for index in Price.__table__.indexes}

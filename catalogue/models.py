@@ -92,7 +92,9 @@ class Price(Base):
         ),
         Index("ix_prices_quote", "purchase_option", "provider", "region", "usd_per_hour"),
         Index("ix_prices_instance", "provider", "instance_type"),
-        Index("ix_prices_order", "usd_per_hour"),
+        # Covering for the quote's price-ordered scan (catalogue/offers.py): the
+        # filters are checked in the index, rows are read only for matches.
+        Index("ix_prices_order", "usd_per_hour", "purchase_option", "provider", "instance_type", "region"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,10 +3,11 @@
 Two steps, both pushed into SQL with the schema's indexes:
 
 1. instance types that fit one replica (`instance_types` is small);
-2. their prices, in pages ordered by price. When the fitting types are most
-   of the catalogue (small CPU profiles) the pages walk `ix_prices_order`, so
-   the caller can stop after the first page; otherwise the database finds the
-   types' rows through `ix_prices_instance` and sorts only those.
+2. their prices, in pages ordered by price. For a few types (GPU profiles)
+   the database finds their rows through `ix_prices_instance` and sorts just
+   those; for many types (CPU profiles) the pages walk `ix_prices_order`,
+   which covers every filter column, so rows are read only for matches and
+   the caller can stop after the first page.
 
 The caller (`orchestrator.quote`) stops asking for pages once no cheaper
 candidate can come. Plain SQL through `fastdb.Reader`: SQLite and PostgreSQL.
@@ -21,11 +22,11 @@ from datetime import datetime
 from mlx_deploy.catalogue.fastdb import Reader, as_datetime, in_list
 from mlx_deploy.orchestrator.candidates import Offer
 
-FIRST_PAGE = 2_000
+FIRST_PAGE = 1_000
 MAX_PAGE = 50_000
-# Above this share of all instance types, walking prices in price order beats
-# collecting the types' rows and sorting them.
-ORDERED_SCAN_SHARE = 0.5
+# Below this share of all instance types, collecting the types' rows and
+# sorting them beats walking every price in price order.
+SELECTIVE_SHARE = 0.05
 
 TYPE_COLUMNS = "provider, name, vcpus, memory_gib, arch, gpu_model, gpu_count, gpu_memory_gib, accelerator"
 
@@ -105,7 +106,7 @@ def price_pages(reader: Reader, req, types: list[TypeSpec], total_types: int) ->
     if not types or not req.purchase_options:
         return
     specs = {(t.provider, t.name): t for t in types}
-    ordered_scan = len(types) >= ORDERED_SCAN_SHARE * max(total_types, 1)
+    ordered_scan = len(types) >= SELECTIVE_SHARE * max(total_types, 1)
     sql, params = _price_sql(reader, req, types, ordered_scan)
     after: tuple[float, int] | None = None
     page = FIRST_PAGE
@@ -130,18 +131,21 @@ def _price_sql(reader: Reader, req, types: list[TypeSpec], ordered_scan: bool) -
     params.update(more)
     providers, more = in_list("pv", sorted({t.provider for t in types}))
     params.update(more)
-    # Walking the price index, the few unfitting types are dropped in Python;
-    # otherwise `+ 0.0` in ORDER BY keeps the planner off the price index so it
-    # finds the types' rows by ix_prices_instance and sorts just those.
-    hint = " INDEXED BY ix_prices_order" if ordered_scan and reader.dialect == "sqlite" else ""
-    where = [f"p.purchase_option IN ({options})", "p.os = 'linux'", f"p.provider IN ({providers})"]
+    # SQLite has no statistics here, so name the index each plan needs; `+ 0.0`
+    # keeps other planners off the price index when sorting a few types' rows.
+    index = "ix_prices_order" if ordered_scan else "ix_prices_instance"
+    hint = f" INDEXED BY {index}" if reader.dialect == "sqlite" else ""
+    names, more = in_list("it", sorted({t.name for t in types}))
+    params.update(more)
+    where = [
+        f"p.purchase_option IN ({options})",
+        f"p.provider IN ({providers})",
+        f"p.instance_type IN ({names})",
+        "p.os = 'linux'",
+    ]
     region = _region_sql(req, "p.region", params)
     if region:
         where.append(region)
-    if not ordered_scan:
-        names, more = in_list("it", sorted({t.name for t in types}))
-        params.update(more)
-        where.append(f"p.instance_type IN ({names})")
     columns = "p.id, p.provider, p.region, p.zone, p.instance_type, p.purchase_option, p.usd_per_hour, p.observed_at"
     return f"SELECT {columns} FROM prices AS p{hint} WHERE " + " AND ".join(where), params
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import resources
+from pathlib import Path
 
 from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, CostLine
 
@@ -53,7 +53,7 @@ class CostModel:
 
 def bundled_items() -> list[CostItem]:
     """The published list prices shipped with mlx (see cost_items.json for sources)."""
-    text = resources.files("mlx_deploy.orchestrator").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    text = (Path(__file__).parent / DATA_FILE).read_text(encoding="utf-8")
     return [
         CostItem(
             provider=raw["provider"],

@@ -108,7 +108,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('prices', schema=None) as batch_op:
         batch_op.create_index('ix_prices_instance', ['provider', 'instance_type'], unique=False)
-        batch_op.create_index('ix_prices_order', ['usd_per_hour'], unique=False)
+        batch_op.create_index('ix_prices_order', ['usd_per_hour', 'purchase_option', 'provider', 'instance_type', 'region'], unique=False)
         batch_op.create_index('ix_prices_quote', ['purchase_option', 'provider', 'region', 'usd_per_hour'], unique=False)
 
     # ### end Alembic commands ###

@@ -140,3 +140,55 @@ class CostItem(Base):
     usd: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(Text)
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Deployment(Base):
+    """A deployment mlx created: what, where, at what price, and where it stands.
+
+    Status: planning, applying, running, failed, destroying, destroyed. A record
+    is never deleted, so mlx cannot forget resources that may still exist.
+    """
+
+    __tablename__ = "deployments"
+    __table_args__ = (Index("ix_deployments_name_status", "name", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    model_file: Mapped[str] = mapped_column(Text)
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64))
+    instance_type: Mapped[str | None] = mapped_column(String(64))
+    nodes: Mapped[int | None] = mapped_column(Integer)
+    purchase_option: Mapped[str | None] = mapped_column(String(16))
+    usd_per_hour: Mapped[float | None] = mapped_column(Float)  # all-in, at deploy time
+    status: Mapped[str] = mapped_column(String(16))
+    endpoint: Mapped[str | None] = mapped_column(Text)
+    workspace: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    destroyed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeploymentAttempt(Base):
+    """One candidate tried for a deployment, and how it ended."""
+
+    __tablename__ = "deployment_attempts"
+    __table_args__ = (Index("ix_deployment_attempts_deployment", "deployment_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id", name="fk_deployment_attempts_deployment"))
+    number: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(64))
+    instance_type: Mapped[str] = mapped_column(String(64))
+    nodes: Mapped[int] = mapped_column(Integer)
+    purchase_option: Mapped[str] = mapped_column(String(16))
+    usd_per_hour: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16))  # applying, succeeded, capacity, failed
+    error: Mapped[str | None] = mapped_column(Text)

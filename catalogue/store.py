@@ -21,7 +21,7 @@ from mlx_deploy.orchestrator import paths
 from mlx_deploy.orchestrator.errors import CatalogueError
 
 # Every migration revision, oldest first; a test checks it against alembic/versions.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001",)
+SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 URL_ENV = "MLX_CATALOGUE_URL"
 FIX_URL = f"Check --catalogue or {URL_ENV}, or unset it to use the embedded SQLite catalogue."

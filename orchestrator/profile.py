@@ -166,6 +166,9 @@ class Profile(_Strict):
     env: dict[str, str] = Field(default_factory=dict, description="Environment variables for the model.")
     command: list[str] | None = Field(None, description="Command overriding the image's entry point.")
     health_path: str = Field("/health", pattern=r"^/", description="HTTP path that answers 200 when ready.")
+    runtime: Literal["auto", "docker", "process"] = Field(
+        "auto", description="Local target: docker, process (runs `command` on this machine) or auto (Docker if it answers)."
+    )
 
     @property
     def gpu_count(self) -> int:

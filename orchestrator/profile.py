@@ -185,7 +185,19 @@ class Profile(_Strict):
 
 def json_schema() -> dict:
     schema = Profile.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "mlx model.yaml", **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "mlx model.yaml"}
+
+
+def schema_text() -> str:
+    """The committed `schema/model.schema.json`; regenerate it with `write_schema()` after changing the models."""
+    import json
+
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def write_schema(path: str | Path = SCHEMA_FILE) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(schema_text(), encoding="utf-8")
 
 
 def load_profile(path: str | Path) -> Profile:

@@ -150,9 +150,10 @@ def explain(reader, req, costs, ranking=None) -> NoMatch:  # noqa: ANN001
     from mlx_deploy.orchestrator import optimizer as opt
 
     considered, counts = exclusion_counts(reader, req)
-    if ranking is not None and ranking.over_budget:
-        counts[opt.BUDGET] = ranking.over_budget
     order = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if ranking is not None and ranking.over_budget:
+        # Offers met every other constraint: the budget alone decided.
+        order.insert(0, (opt.BUDGET, ranking.over_budget))
     relaxed, nearest = req, []
     for constraint, _count in order:
         relaxed = opt.relax(relaxed, constraint)

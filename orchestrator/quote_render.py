@@ -12,7 +12,7 @@ from mlx_deploy.orchestrator.quote import QuoteResult
 from mlx_deploy.orchestrator.render import age, as_utc
 
 CSV_COLUMNS = (
-    "rank", "provider", "region", "zone", "instance_type", "purchase_option", "vcpus", "memory_gib",
+    "profile", "rank", "provider", "region", "zone", "instance_type", "purchase_option", "vcpus", "memory_gib",
     "gpu_model", "gpu_count", "gpu_memory_gib", "nodes", "replicas_per_node", "instance_usd_per_hour",
     "instances_usd_per_hour", "allin_usd_per_hour", "allin_usd_per_month", "price_observed_at",
 )  # fmt: skip
@@ -83,35 +83,35 @@ def catalogue_meta(result: QuoteResult) -> dict[str, Any]:
     }
 
 
-def quote_csv(result: QuoteResult) -> str:
+def quote_csv(results: list[QuoteResult]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for rank, c in enumerate(result.candidates, 1):
-        gpu = c.gpu
-        writer.writerow(
-            [
-                rank, c.provider, c.region, c.zone or "", c.instance_type, c.purchase_option, c.vcpus, c.memory_gib,
-                gpu.model if gpu else "", gpu.count if gpu else 0, gpu.memory_gib if gpu and gpu.memory_gib else "",
-                c.nodes, c.replicas_per_node, c.instance_usd_per_hour, _money(c.instances_usd_per_hour),
-                _money(c.allin_usd_per_hour), _money(c.allin_usd_per_month), _iso(c.price_observed_at) or "",
-            ]
-        )  # fmt: skip
+    for result in results:
+        name = getattr(result.profile, "name", "")
+        for rank, c in enumerate(result.candidates, 1):
+            gpu = c.gpu
+            writer.writerow(
+                [
+                    name, rank, c.provider, c.region, c.zone or "", c.instance_type, c.purchase_option, c.vcpus,
+                    c.memory_gib, gpu.model if gpu else "", gpu.count if gpu else 0,
+                    gpu.memory_gib if gpu and gpu.memory_gib else "", c.nodes, c.replicas_per_node,
+                    c.instance_usd_per_hour, _money(c.instances_usd_per_hour), _money(c.allin_usd_per_hour),
+                    _money(c.allin_usd_per_month), _iso(c.price_observed_at) or "",
+                ]
+            )  # fmt: skip
     return out.getvalue()
 
 
 def candidates_table(result: QuoteResult, now: datetime | None = None):
     from mlx_deploy.orchestrator.render import table
 
-    columns = (
-        "#", "provider", "region", "instance type", "option", "vCPU", "memory GiB", "GPUs", "nodes",
-        "$/h instance", "$/h all-in", "$/month all-in", "price age",
-    )  # fmt: skip
+    columns = ("#", "cloud", "region", "instance type", "vCPU", "GiB", "GPUs", "nodes", "$/h each", "$/h all-in", "$/month", "age")
     rows = [
         (
-            rank, c.provider, c.region, c.instance_type, c.purchase_option, c.vcpus, c.memory_gib, gpu_text(c),
-            c.nodes, c.instance_usd_per_hour, round(c.allin_usd_per_hour, 4), round(c.allin_usd_per_month, 2),
-            age(c.price_observed_at, now),
+            rank, c.provider, c.region, c.instance_type + (" (spot)" if c.purchase_option == "spot" else ""),
+            c.vcpus, c.memory_gib, gpu_text(c), c.nodes, c.instance_usd_per_hour, round(c.allin_usd_per_hour, 4),
+            round(c.allin_usd_per_month, 2), age(c.price_observed_at, now),
         )
         for rank, c in enumerate(result.candidates, 1)
     ]  # fmt: skip
@@ -159,8 +159,11 @@ def no_match_lines(result: QuoteResult) -> list[str]:
     lines = ["No candidates match this profile."]
     if nm.excluded_by:
         main, count = nm.excluded_by[0]
-        lines.append(f"The {main} constraint excludes the most offers ({count:,} of {nm.considered:,}).")
-        others = ", ".join(f"{name} ({n:,})" for name, n in nm.excluded_by[1:])
+        if main == "budget":
+            lines.append("Offers meet every other constraint, but none within the budget.")
+        else:
+            lines.append(f"The {main} constraint excludes the most offers ({count:,} of {nm.considered:,}).")
+        others = ", ".join(f"{name} ({n:,})" for name, n in nm.excluded_by[1:] if name != "budget")
         if others:
             lines.append(f"Also excluding: {others}.")
     for near in nm.nearest:

@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
 
 
 def quote_command(
-    profile_file: Optional[Path] = typer.Argument(None, metavar="[MODEL_YAML]", help="model.yaml (or use --cpu/--memory/--gpu)."),
+    profile_files: Optional[list[Path]] = typer.Argument(
+        None, metavar="[MODEL_YAML]...", help="model.yaml files (or use --cpu/--memory/--gpu)."
+    ),
     cpu: Optional[float] = typer.Option(None, "--cpu", help="vCPUs per replica, without a file."),
     memory: Optional[str] = typer.Option(None, "--memory", help="Memory per replica, e.g. 16GiB, without a file."),
     gpu: Optional[str] = typer.Option(None, "--gpu", help="GPUs per replica as MODEL[:COUNT] or COUNT, e.g. L4:1."),
@@ -44,38 +46,56 @@ def quote_command(
         raise ProfileError("--json and --csv exclude each other", "Pick one output format.")
     quick = {"cpu": cpu, "memory": memory, "gpu": gpu, "gpu_memory": gpu_memory, "replicas": replicas, "disk": disk}
     placement = {"providers": provider, "regions": region, "spot": "only" if spot_only else (True if spot else None)}
-    profile = quote_options.build_profile(profile_file, quick, placement, max_hourly)
-    result = quote(profile, catalogue_url=catalogue, top=top)
-    _render(result, as_json=as_json, as_csv=as_csv, explain=explain)
-    if not result.candidates:
+    profiles = [quote_options.build_profile(path, quick, placement, max_hourly) for path in profile_files or [None]]
+    results = [quote(profile, catalogue_url=catalogue, top=top) for profile in profiles]
+    if as_json:
+        _print_json(results)
+    elif as_csv:
+        from mlx_deploy.orchestrator.quote_render import quote_csv
+
+        typer.echo(quote_csv(results), nl=False)
+    else:
+        for result in results:
+            _print_table(result, explain=explain)
+    if any(not result.candidates for result in results):
         raise typer.Exit(1)
 
 
-def _render(result, *, as_json: bool, as_csv: bool, explain: bool) -> None:  # noqa: ANN001
+def _print_json(results: list) -> None:
+    """One envelope per quote; several files give a JSON array of envelopes."""
+    import json
+    import sys
+
     from mlx_deploy.orchestrator import quote_render as qr
+    from mlx_deploy.orchestrator.render import envelope
 
-    if as_json:
-        from mlx_deploy.orchestrator.render import print_json
-
-        print_json(
+    envelopes = [
+        envelope(
             "quote",
             qr.quote_data(result),
             catalogue=qr.catalogue_meta(result),
             profile=result.profile.model_dump(mode="json"),
         )
-        return
-    if as_csv:
-        typer.echo(qr.quote_csv(result), nl=False)
-        return
+        for result in results
+    ]
+    json.dump(envelopes[0] if len(envelopes) == 1 else envelopes, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _print_table(result, *, explain: bool) -> None:  # noqa: ANN001
+    from mlx_deploy.orchestrator import quote_render as qr
     from mlx_deploy.orchestrator.render import console
 
     out = console()
+    if not out.is_terminal:
+        out.width = max(out.width, 160)  # pipes and logs: no folded cells
     if result.candidates:
         out.print(qr.candidates_table(result))
         if explain:
             out.print(qr.cost_lines_table(result.candidates[0]))
     else:
+        out.print(f"[bold]{result.profile.name}[/bold]")
         for line in qr.no_match_lines(result):
-            out.print(line)
+            out.print(line, markup=False)
     for line in qr.footer(result):
-        out.print(line, style="dim")
+        out.print(line, style="dim", markup=False)

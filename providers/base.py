@@ -21,6 +21,10 @@ REGISTRY: dict[str, str] = {
     "azure": "mlx_deploy.providers.azure:AzureProvider",
     "gcp": "mlx_deploy.providers.gcp:GcpProvider",
 }
+# Deploy targets without catalogue prices (quote and refresh never see them).
+DEPLOY_ONLY: dict[str, str] = {
+    "local": "mlx_deploy.providers.local:LocalProvider",
+}
 
 
 @runtime_checkable
@@ -41,6 +45,14 @@ class Provider(Protocol):
     def parse(self, raw: RawPages) -> ProviderRows:
         """Pure: saved pages -> catalogue rows. Raises RefreshError naming page and cause."""
 
+    # Deploys (orchestrator/deploy): the module under terraform/, its inputs, and
+    # the error codes after which the next-cheapest candidate is worth a try.
+    terraform_module: str
+    capacity_error_codes: frozenset[str]
+
+    def tfvars(self, candidate, profile, context) -> dict:  # noqa: ANN001
+        """terraform.tfvars.json for `candidate` (see orchestrator/deploy/inputs.py)."""
+
 
 def provider_names() -> tuple[str, ...]:
     return tuple(REGISTRY)
@@ -50,8 +62,12 @@ def is_known(name: str) -> bool:
     return name in REGISTRY
 
 
+def deploy_target_names() -> tuple[str, ...]:
+    return (*REGISTRY, *DEPLOY_ONLY)
+
+
 @cache
 def get_provider(name: str) -> Provider:
     """The provider instance registered under `name` (KeyError if unknown)."""
-    module_name, _, class_name = REGISTRY[name].partition(":")
+    module_name, _, class_name = (REGISTRY.get(name) or DEPLOY_ONLY[name]).partition(":")
     return getattr(importlib.import_module(module_name), class_name)()

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "mlx_deploy.orchestrator.cli.catalogue",
     "mlx_deploy.orchestrator.cli.catalogue_refresh",
     "mlx_deploy.orchestrator.cli.quote",
+    "mlx_deploy.orchestrator.cli.deploy",
     "mlx_deploy.orchestrator.cli.serve",
     "mlx_deploy.orchestrator.cli.init",
     "mlx_deploy.orchestrator.cli.build",

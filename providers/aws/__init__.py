@@ -7,6 +7,18 @@ class AwsProvider:
     name = "aws"
     display_name = "AWS"
     lacks: frozenset[str] = frozenset()
+    terraform_module = "aws"
+
+    @property
+    def capacity_error_codes(self) -> frozenset[str]:
+        from mlx_deploy.providers.aws.tfvars import CAPACITY_ERROR_CODES
+
+        return CAPACITY_ERROR_CODES
+
+    def tfvars(self, candidate, profile, context) -> dict:  # noqa: ANN001
+        from mlx_deploy.providers.aws.tfvars import tfvars
+
+        return tfvars(candidate, profile, context)
 
     def credentials_problem(self) -> str | None:
         from mlx_deploy.providers.aws.credentials import credentials_problem

@@ -1,0 +1,1 @@
+"""Deploys: provider tfvars -> workspace -> Terraform -> deployment record -> health check."""

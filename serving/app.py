@@ -32,12 +32,12 @@ def _server_version() -> str:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    def reply(request: Request, status: int, message: str, headers=None):
-        return error_response(request.url.path, request.method, status, message, headers)
+    def reply(request: Request, status: int, message: str, headers=None, quiet: bool = False):
+        return error_response(request.url.path, request.method, status, message, headers, quiet)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
-        return reply(request, exc.status, exc.message, exc.headers)
+        return reply(request, exc.status, exc.message, exc.headers, exc.quiet)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

@@ -66,7 +66,8 @@ class ModelRuntime:
     def require_ready(self) -> None:
         problem = self.readiness_problem()
         if problem:
-            raise ApiError(503, problem, {"Retry-After": "5"} if self.state == LOADING else None)
+            loading = self.state == LOADING
+            raise ApiError(503, problem, {"Retry-After": "5"} if loading else None, quiet=loading)
 
     def _predict_checked(self, items: list) -> list:
         results = self.model.predict(items)

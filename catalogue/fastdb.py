@@ -59,8 +59,8 @@ class SqliteReader(Reader):
 
 
 class EngineReader(Reader):
-    def __init__(self, engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
-        self.engine = engine
+    def __init__(self, engine, owned: bool = False) -> None:  # noqa: ANN001 - sqlalchemy Engine
+        self.engine, self.owned = engine, owned
         self.dialect = engine.dialect.name
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
@@ -80,26 +80,32 @@ class EngineReader(Reader):
             return moment.astimezone(timezone.utc).replace(tzinfo=None)
         return moment
 
+    def close(self) -> None:
+        if self.owned:
+            self.engine.dispose()
+
 
 def open_reader(url: str | None = None, engine=None) -> Reader:  # noqa: ANN001
     """A reader on a ready catalogue: the fast sqlite3 path when possible, else via `store.open_catalogue`."""
     if engine is not None:
-        return _sqlite_or_engine(engine)
+        return _sqlite_or_engine(engine, owned=False)
     url = url or os.environ.get("MLX_CATALOGUE_URL") or _default_url()
     fast = _fast_sqlite(url)
     if fast is not None:
         return fast
     from mlx_deploy.catalogue.store import open_catalogue
 
-    return _sqlite_or_engine(open_catalogue(url))
+    return _sqlite_or_engine(open_catalogue(url), owned=True)
 
 
-def _sqlite_or_engine(engine) -> Reader:  # noqa: ANN001
+def _sqlite_or_engine(engine, owned: bool) -> Reader:  # noqa: ANN001
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        fast = _fast_sqlite(str(engine.url))
+        fast = _fast_sqlite(engine.url.render_as_string(hide_password=False))
         if fast is not None:
+            if owned:
+                engine.dispose()
             return fast
-    return EngineReader(engine)
+    return EngineReader(engine, owned)
 
 
 def _default_url() -> str:

@@ -98,6 +98,12 @@ def postgres_url():
     admin.dispose()
 
 
+@pytest.fixture
+def small_postgres_url(postgres_url) -> str:
+    publish_catalogue(postgres_url, small_catalogue()).dispose()
+    return postgres_url
+
+
 def _skip_or_fail(reason: str) -> None:
     if os.environ.get("MLX_REQUIRE_POSTGRES"):
         pytest.fail(reason)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 
 from mlx_deploy.serving.loader import ModelLoadError, load_model_class
-from mlx_deploy.serving.settings import ServeSettings
+from mlx_deploy.serving.settings import ServeSettings, SettingsError
 
 DEFAULT_PORT = 8080
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -23,10 +24,20 @@ def build_app(path: str | Path, settings: ServeSettings, class_name: str | None 
     return create_app(model, settings)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail with a clear message before loading the model, rather than after."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise SettingsError(f"cannot listen on {host}:{port} ({exc.strerror}); pick another port with --port") from None
+
+
 def run(path: str | Path, host: str, port: int, settings: ServeSettings, class_name: str | None = None,
         log_level: str = "info", access_log: bool = False) -> None:
     import uvicorn
 
+    check_port_free(host, port)
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     app = build_app(path, settings, class_name)
     logging.getLogger("mlx_deploy.serving").info(

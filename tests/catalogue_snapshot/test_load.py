@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,28 @@ def engine():
 
 
 @pytest.fixture
+def postgres_engine():
+    """An empty catalogue in a fresh PostgreSQL database (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = os.environ.get("MLX_TEST_POSTGRES_URL")
+    if not admin_url:
+        reason = "PostgreSQL tests need MLX_TEST_POSTGRES_URL; .ci/run sets it"
+        pytest.fail(reason) if os.environ.get("MLX_REQUIRE_POSTGRES") else pytest.skip(reason)
+    name = f"mlx_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_catalogue(make_url(admin_url).set(database=name).render_as_string(hide_password=False), load_snapshot=False)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def small_snapshot(tmp_path) -> tuple[Path, dict]:
     document = build(FIXTURES)
     path = tmp_path / "small.json.gz"
@@ -36,7 +61,9 @@ def price_indexes(engine) -> set[str]:
     return {index["name"] for index in inspect(engine).get_indexes("prices")}
 
 
-def test_loads_every_price_of_the_file(engine, small_snapshot):
+@pytest.mark.parametrize("backend", ["engine", pytest.param("postgres_engine", marks=pytest.mark.postgres)])
+def test_loads_every_price_of_the_file(request, backend, small_snapshot):
+    engine = request.getfixturevalue(backend)
     path, document = small_snapshot
     runs = load_bundled_snapshot(engine, path)
     assert set(runs) == {"aws", "azure", "gcp"}
@@ -45,6 +72,15 @@ def test_loads_every_price_of_the_file(engine, small_snapshot):
         sources = dict(conn.execute(select(RefreshRun.provider, RefreshRun.source)).all())
     assert counts == {p: data["checks"]["counts"]["prices"] for p, data in document["providers"].items()}
     assert sources["gcp"] == "snapshot: anycloud-sh/catalog gcp/vms.csv @62ff0a98, 2026-05-20"
+    with engine.connect() as conn:
+        composed = conn.execute(
+            select(Price.usd_per_hour, Price.observed_at).where(
+                Price.instance_type == "a2-highgpu-1g", Price.region == "us-central1", Price.zone.is_(None)
+            )
+        ).one()
+    assert composed.usd_per_hour == 3.67339
+    observed = composed.observed_at
+    assert (observed.astimezone(timezone.utc).replace(tzinfo=None) if observed.tzinfo else observed) == datetime(2026, 5, 20)
     assert price_indexes(engine) >= {index.name for index in Price.__table__.indexes}
 
 

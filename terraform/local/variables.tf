@@ -69,6 +69,24 @@ variable "replicas" {
   default     = 1
 }
 
+variable "replica_gpu_count" {
+  description = "GPUs each replica requests (its limit)."
+  type        = number
+  default     = 0
+}
+
+variable "disk_size_gib" {
+  description = "Disk per node in GiB; the local target uses the host's disk."
+  type        = number
+  default     = 50
+}
+
+variable "spot" {
+  description = "Use spot/preemptible capacity; the local target has none."
+  type        = bool
+  default     = false
+}
+
 variable "cpu" {
   description = "vCPUs each replica requests."
   type        = number

@@ -12,13 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from mlx_deploy.catalogue.models import Price
-
 from mlx_deploy.catalogue.publish import publish
 from mlx_deploy.catalogue.snapshot import codec
 from mlx_deploy.orchestrator.errors import CatalogueError
+from sqlalchemy import Engine
 
 
 def load_bundled_snapshot(engine: Engine, path: Path | None = None) -> dict[str, int]:

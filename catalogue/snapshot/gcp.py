@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 from mlx_deploy.catalogue.models import ON_DEMAND, SPOT
@@ -107,7 +108,7 @@ def flag_gpu_outliers(parsed: Parsed, gpus: dict[GpuKey, tuple], regions: dict[s
             by_group[(name, count)][regions.get(zone, zone.rsplit("-", 1)[0])] = price
     for (name, count), by_region in by_group.items():
         values = sorted(set(by_region.values()))
-        gaps = [(high / low, high) for low, high in zip(values, values[1:])]
+        gaps = [(high / low, high) for low, high in pairwise(values)]
         ratio, reference = max(gaps, default=(1.0, None))
         if ratio <= OUTLIER_GAP:
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mlx_deploy.catalogue.models import ON_DEMAND, SPOT
 from mlx_deploy.catalogue.snapshot.aws_azure import read_aws, read_azure
 from mlx_deploy.catalogue.snapshot.build import build, main

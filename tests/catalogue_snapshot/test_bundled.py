@@ -6,12 +6,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, inspect, select
-
 from mlx_deploy.catalogue.models import ON_DEMAND, InstanceType, Price, RefreshRun
 from mlx_deploy.catalogue.snapshot import codec
 from mlx_deploy.catalogue.snapshot.build import build
 from mlx_deploy.catalogue.store import open_catalogue
+from sqlalchemy import func, inspect, select
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mlx_deploy.catalogue.gpus import GPU_MEMORY_GIB, canonical_gpu, known_gpu_names, resolve_gpu_names
 from mlx_deploy.orchestrator.errors import MlxError, ProfileError
 

@@ -8,14 +8,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
-
 from mlx_deploy.catalogue.models import Price, RefreshRun
 from mlx_deploy.catalogue.snapshot import codec
 from mlx_deploy.catalogue.snapshot.build import build
 from mlx_deploy.catalogue.snapshot_load import load_bundled_snapshot
 from mlx_deploy.catalogue.store import open_catalogue
 from mlx_deploy.orchestrator.errors import CatalogueError
+from sqlalchemy import func, inspect, select
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "snapshot"
 

@@ -90,10 +90,10 @@ def create_app(model: Model, settings: ServeSettings | None = None) -> FastAPI:
     app.state.runtime = runtime
     _install_error_handlers(app)
     app.include_router(health_router(runtime, auth))
-    predict_routes = model_router(runtime, auth)
+    predict_routes, predict_request = model_router(runtime, auth)
     app.include_router(predict_routes)
     app.include_router(oip_router(runtime, auth, _server_version()))
-    _install_openapi(app, {"PredictRequest": predict_routes.predict_request_model, "InferRequest": InferRequest})
+    _install_openapi(app, {"PredictRequest": predict_request, "InferRequest": InferRequest})
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app
 

@@ -88,7 +88,8 @@ async def _upload_items(request: Request, model: Model) -> list:
         return items
 
 
-def model_router(runtime: ModelRuntime, auth) -> APIRouter:
+def model_router(runtime: ModelRuntime, auth) -> tuple[APIRouter, type[BaseModel]]:
+    """The routes, and the request schema they parse themselves (for the OpenAPI components)."""
     model_cls = type(runtime.model)
     request_model, response_model = predict_schemas(model_cls)
     router = APIRouter()
@@ -115,8 +116,7 @@ def model_router(runtime: ModelRuntime, auth) -> APIRouter:
         outputs = await runtime.infer(items)
         return JSONResponse({"status": "ok", "predictions": [o.model_dump(mode="json") for o in outputs]})
 
-    router.predict_request_model = request_model  # for the OpenAPI components
-    return router
+    return router, request_model
 
 
 def health_router(runtime: ModelRuntime, auth) -> APIRouter:

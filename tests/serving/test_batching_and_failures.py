@@ -7,7 +7,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
 from mlx_deploy.serving.batching import Batcher, BatchContractError, predict_isolated
 from serving_helpers import BrokenLoadModel, EchoModel, GatedLoadModel, echo_app, running

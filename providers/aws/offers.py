@@ -6,8 +6,8 @@ capacity state and the `OnDemand` market (capacity blocks are a separate,
 usually $0, SKU of the same type).
 
 The bulk offer file of one region is hundreds of MB: it is read with ijson in
-two streaming passes (products, then on-demand terms), so memory holds only
-the matching SKUs, whatever the file size.
+two streaming passes (products, then on-demand terms; see offer_sections.py),
+so memory holds only the matching SKUs, whatever the file size.
 """
 
 from __future__ import annotations
@@ -16,17 +16,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from mlx_deploy.providers.aws.offer_sections import on_demand_section, products_section
 from mlx_deploy.providers.raw import RawPage, page_error, require, usd_price
 
 PROVIDER = "aws"
 
-PRODUCT_FILTER = {
-    "operatingSystem": "Linux",
-    "tenancy": "Shared",
-    "preInstalledSw": "NA",
-    "capacitystatus": "Used",
-}
 COMPUTE_FAMILIES = ("Compute Instance",)
+BUFFER = 1 << 20  # read the offer file in 1 MiB chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +34,18 @@ class OnDemandPrice:
 
 
 def is_linux_on_demand(product: dict) -> bool:
+    # Runs once per SKU of files with hundreds of thousands: plain comparisons.
     if product.get("productFamily") not in COMPUTE_FAMILIES:
         return False
     attributes = product.get("attributes") or {}
-    if any(attributes.get(key) != value for key, value in PRODUCT_FILTER.items()):
-        return False
-    # Older price lists have no marketoption: every SKU there is on-demand.
-    return attributes.get("marketoption", "OnDemand") == "OnDemand"
+    return (
+        attributes.get("operatingSystem") == "Linux"
+        and attributes.get("tenancy") == "Shared"
+        and attributes.get("preInstalledSw") == "NA"
+        and attributes.get("capacitystatus") == "Used"
+        # Older price lists have no marketoption: every SKU there is on-demand.
+        and attributes.get("marketoption", "OnDemand") == "OnDemand"
+    )
 
 
 def hourly_usd(page: RawPage, sku: str, on_demand_terms: Any) -> float | None:
@@ -122,8 +123,13 @@ def offer_file_prices(page: RawPage) -> list[OnDemandPrice]:
         raise page_error(PROVIDER, page, "offer file page has no file")
     _check_starts_as_json(page)
     try:
-        wanted = _matching_products(page, ijson)
-        return _matching_prices(page, ijson, wanted)
+        with open(page.path, "rb") as handle:
+            products = products_section(handle, BUFFER)
+            wanted = _matching_products(page, ijson, products)
+            if products.stop_offset is None:  # not products-then-terms: read the whole file again
+                handle.seek(0)
+                return _matching_prices(page, ijson, wanted, handle)
+            return _matching_prices(page, ijson, wanted, on_demand_section(handle, BUFFER, products.stop_offset))
     except ijson.JSONError as exc:
         raise page_error(PROVIDER, page, f"truncated or malformed JSON ({exc})") from None
     except OSError as exc:
@@ -139,31 +145,29 @@ def _check_starts_as_json(page: RawPage) -> None:
         raise page_error(PROVIDER, page, "not a JSON offer file")
 
 
-def _matching_products(page: RawPage, ijson) -> dict[str, tuple[str, str, str | None]]:  # noqa: ANN001
+def _matching_products(page: RawPage, ijson, stream) -> dict[str, tuple[str, str, str | None]]:  # noqa: ANN001
     wanted: dict[str, tuple[str, str, str | None]] = {}
-    with open(page.path, "rb") as handle:
-        for sku, product in ijson.kvitems(handle, "products", use_float=True):
-            if not isinstance(product, dict):
-                raise page_error(PROVIDER, page, f"product {sku} is a {type(product).__name__}, not an object")
-            if not is_linux_on_demand(product):
-                continue
-            attributes = product["attributes"]
-            region = attributes.get("regionCode") or page.region
-            instance_type = attributes.get("instanceType")
-            if not region or not isinstance(instance_type, str):
-                raise page_error(PROVIDER, page, f"product {sku} lacks regionCode or instanceType")
-            wanted[sku] = (region, instance_type, attributes.get("location"))
+    for sku, product in ijson.kvitems(stream, "products", use_float=True, buf_size=BUFFER):
+        if not isinstance(product, dict):
+            raise page_error(PROVIDER, page, f"product {sku} is a {type(product).__name__}, not an object")
+        if not is_linux_on_demand(product):
+            continue
+        attributes = product["attributes"]
+        region = attributes.get("regionCode") or page.region
+        instance_type = attributes.get("instanceType")
+        if not region or not isinstance(instance_type, str):
+            raise page_error(PROVIDER, page, f"product {sku} lacks regionCode or instanceType")
+        wanted[sku] = (region, instance_type, attributes.get("location"))
     return wanted
 
 
-def _matching_prices(page: RawPage, ijson, wanted: dict) -> list[OnDemandPrice]:  # noqa: ANN001
+def _matching_prices(page: RawPage, ijson, wanted: dict, stream) -> list[OnDemandPrice]:  # noqa: ANN001
     prices: list[OnDemandPrice] = []
-    with open(page.path, "rb") as handle:
-        for sku, terms in ijson.kvitems(handle, "terms.OnDemand", use_float=True):
-            if sku not in wanted:
-                continue
-            usd = hourly_usd(page, sku, terms)
-            if usd is not None:
-                region, instance_type, location = wanted[sku]
-                prices.append(OnDemandPrice(region, instance_type, usd, location))
+    for sku, terms in ijson.kvitems(stream, "terms.OnDemand", use_float=True, buf_size=BUFFER):
+        if sku not in wanted:
+            continue
+        usd = hourly_usd(page, sku, terms)
+        if usd is not None:
+            region, instance_type, location = wanted[sku]
+            prices.append(OnDemandPrice(region, instance_type, usd, location))
     return prices

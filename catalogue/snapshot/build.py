@@ -92,7 +92,7 @@ def build(source_dir: Path, sources: dict[str, dict] | None = None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlx_deploy.catalogue.snapshot.build", description=__doc__.split("\n")[1])
+    parser = argparse.ArgumentParser(prog="python -m mlx_deploy.catalogue.snapshot.build", description=__doc__.split("\n")[0])
     parser.add_argument("source_dir", type=Path, help="folder with aws_vms.csv, azure_vms.csv, gcp_vms.csv")
     parser.add_argument("--out", type=Path, default=codec.BUNDLED, help=f"output file (default: {codec.BUNDLED})")
     parser.add_argument("--sources", type=Path, help="JSON {provider: {repository, path, commit, date, ...}}")

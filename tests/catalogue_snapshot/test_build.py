@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from mlx_deploy.catalogue.models import ON_DEMAND, SPOT
+from mlx_deploy.catalogue.snapshot import codec
 from mlx_deploy.catalogue.snapshot.aws_azure import read_aws, read_azure
 from mlx_deploy.catalogue.snapshot.build import build, main
 from mlx_deploy.catalogue.snapshot.gcp import attached_gpus, read_gcp
@@ -159,3 +160,16 @@ def test_build_writes_a_snapshot_with_provenance_and_checks(tmp_path, capsys):
 def test_build_fails_cleanly_without_source_files(tmp_path, capsys):
     assert main([str(tmp_path)]) == 1
     assert "aws_vms.csv not found" in capsys.readouterr().err
+
+
+def test_sources_file_overrides_the_provenance(tmp_path):
+    sources = tmp_path / "sources.json"
+    sources.write_text('{"gcp": {"commit": "0123456789abcdef", "date": "2027-01-02", "observed_at": "2027-01-02T00:00:00+00:00"}}')
+    out = tmp_path / "snap.json.gz"
+    assert main([str(FIXTURES), "--out", str(out), "--sources", str(sources)]) == 0
+    gcp_source = codec.read(out)["providers"]["gcp"]["source"]
+    assert (gcp_source["commit"], gcp_source["date"], gcp_source["repository"]) == (
+        "0123456789abcdef",
+        "2027-01-02",
+        "anycloud-sh/catalog",
+    )

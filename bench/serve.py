@@ -197,7 +197,8 @@ def main() -> None:
         (Path(tmp) / "model.py").write_text(NOOP_MODEL)
         floor = run_config(64, 0.0, payload, args, Path(tmp))[1]
     direct = direct_predict_ms(200)
-    print(f"digits example (random forest, 200 trees), loopback, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"digits example (random forest, 200 trees), loopback, {os.cpu_count()} CPUs, load average {load}")
     print(f"direct predict() of 1 item in this process: median {direct:.2f} ms")
     print(f"{'configuration':<24}|{args.clients} clients: req/s  p50 ms  p99 ms"
           " | 1 client: p50 ms  predict ms  overhead ms (server / client-seen)")

@@ -40,6 +40,8 @@ def prepare(project: Path, gpu: bool | None = None, force: bool = False) -> tupl
         raise BuildError(f"{project} is not a directory", "Pass the model project directory.")
     detection = detect(project)
     base = choose(detection, wants_gpu(project) if gpu is None else gpu)
+    if base.python != detection.python:
+        detection.notes.append(f"the project asks for Python {detection.python}; {base.image} runs Python {base.python}")
     context = write_context(project, detection, base, force)
     return context, detection.notes
 

@@ -139,8 +139,9 @@ def test_gpu_dockerfiles_pass_hadolint(tmp_path, framework, requirement, image):
     gpu_profile = "name: m\nresources:\n  cpu: 4\n  memory: 16GiB\n  gpu:\n    count: 1\n"
     root = project(tmp_path, requirement + "\n", files={"model.yaml": gpu_profile})
     assert wants_gpu(root)
-    context, _ = prepare(root)
+    context, notes = prepare(root)
     assert context.base.image == image
+    assert notes == [f"the project asks for Python 3.11; {image} runs Python {context.base.python}"]
     assert f"FROM {image}" in context.dockerfile.read_text()
     result = hadolint(context.dockerfile)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -22,7 +22,7 @@ from datetime import datetime
 from mlx_deploy.catalogue.fastdb import Reader, as_datetime, in_list
 from mlx_deploy.orchestrator.candidates import Offer
 
-FIRST_PAGE = 1_000
+FIRST_PAGE = 250
 MAX_PAGE = 50_000
 # Below this share of all instance types, collecting the types' rows and
 # sorting them beats walking every price in price order.
@@ -186,31 +186,38 @@ def all_offers(reader: Reader) -> list[Offer]:
 
 
 def exclusion_counts(reader: Reader, req) -> tuple[int, dict[str, int]]:  # noqa: ANN001
-    """(Linux price rows, {constraint: rows it excludes}) in one pass; agrees with optimizer.exclusion_counts."""
+    """(price rows, {constraint: rows it excludes}), as optimizer.exclusion_counts over every price row.
+
+    Each constraint depends either on the instance type (spec, provider) or on
+    the place (provider, region, purchase option), so two index-only GROUP BYs
+    give every count without reading the price rows themselves.
+    """
     from mlx_deploy.orchestrator import optimizer as opt
 
-    params: dict = {}
-    passes = {}
-    if req.providers is not None:
-        names, more = in_list("pv", req.providers)
-        params.update(more)
-        passes[opt.PROVIDER] = f"p.provider IN ({names})"
-    region = _region_sql(req, "p.region", params)
-    if region:
-        passes[opt.REGION] = region
-    options, more = in_list("po", req.purchase_options or ("-",))
-    params.update(more)
-    passes[opt.PURCHASE] = f"p.purchase_option IN ({options})"
-    passes.update(_spec_conditions(req, "t.", params))
-    # A condition can be NULL (a NULL gpu_model): COALESCE counts it as failing.
-    false = "0" if reader.dialect == "sqlite" else "FALSE"
-    sums = ", ".join(f"SUM(CASE WHEN COALESCE(({cond}), {false}) THEN 0 ELSE 1 END)" for cond in passes.values())
-    sql = (
-        f"SELECT COUNT(*), {sums} FROM prices AS p JOIN instance_types AS t "
-        "ON t.provider = p.provider AND t.name = p.instance_type WHERE p.os = 'linux'"
-    )
-    total, *counts = reader.rows(sql, params)[0]
-    return int(total or 0), {name: int(n) for name, n in zip(passes, counts) if n}
+    sqlite = reader.dialect == "sqlite"
+    types = [TypeSpec(*row) for row in reader.rows(f"SELECT {TYPE_COLUMNS} FROM instance_types")]
+    specs = {(t.provider, t.name): t for t in types}
+    counts: dict[str, int] = {}
+    total = 0
+    hint = " INDEXED BY ix_prices_instance" if sqlite else ""
+    for provider, name, rows in reader.rows(f"SELECT provider, instance_type, COUNT(*) FROM prices{hint} GROUP BY provider, instance_type"):
+        total += rows
+        spec = specs[(provider, name)]
+        probe = Offer(provider, "", None, name, "", 0.0, None, spec.vcpus, spec.memory_gib, spec.gpu_model,
+                      spec.gpu_count or 0.0, spec.gpu_memory_gib, spec.arch, spec.accelerator)  # fmt: skip
+        failed = opt.spec_failures(req, probe)
+        if req.providers is not None and provider not in req.providers:
+            failed.append(opt.PROVIDER)
+        for constraint in failed:
+            counts[constraint] = counts.get(constraint, 0) + rows
+    hint = " INDEXED BY ix_prices_quote" if sqlite else ""
+    places = f"SELECT purchase_option, provider, region, COUNT(*) FROM prices{hint} GROUP BY purchase_option, provider, region"
+    for option, _provider, region, rows in reader.rows(places):
+        if not opt.region_matches(region, req.region_globs):
+            counts[opt.REGION] = counts.get(opt.REGION, 0) + rows
+        if option not in req.purchase_options:
+            counts[opt.PURCHASE] = counts.get(opt.PURCHASE, 0) + rows
+    return total, counts
 
 
 @dataclass(frozen=True, slots=True)

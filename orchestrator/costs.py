@@ -96,6 +96,19 @@ def cost_lines(
     return tuple(lines)
 
 
+def allin_usd_per_hour(provider: str, nodes: int, usd_per_hour: float, node_disk_gib: float, model: CostModel) -> float:
+    """The sum of `cost_lines`, without building them: the same additions in the same order, so equal to the bit."""
+    total = 0 + nodes * usd_per_hour
+    for name in (CONTROL_PLANE, LOAD_BALANCER):
+        item = model.get(provider, name)
+        if item is not None:
+            total += item.usd
+    disk = model.get(provider, DISK)
+    if disk is not None:
+        total += nodes * node_disk_gib * disk.usd / HOURS_PER_MONTH
+    return total
+
+
 def load_cost_model(reader) -> CostModel:  # noqa: ANN001 - catalogue.fastdb.Reader
     """The catalogue's cost model; seeds `cost_items` from the bundled data when the table is empty.
 

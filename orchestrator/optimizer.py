@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, Candidate, GpuInfo, Offer
-from mlx_deploy.orchestrator.costs import CostModel, cost_lines
+from mlx_deploy.orchestrator.costs import CostModel, allin_usd_per_hour, cost_lines
 
 ON_DEMAND = "on-demand"
 SPOT = "spot"
@@ -80,6 +80,7 @@ class Requirements:
 
     @property
     def budget_usd_per_hour(self) -> float | None:
+        """The tighter of the hourly and monthly budgets, per hour."""
         limits = [self.max_hourly_usd, self.max_monthly_usd and self.max_monthly_usd / HOURS_PER_MONTH]
         limits = [limit for limit in limits if limit]
         return min(limits) if limits else None
@@ -208,32 +209,40 @@ class Ranking:
     """Incremental ranking: feed offers in any order, read the best `top` at any time.
 
     Keeps the cheapest offer per (provider, region, instance type, purchase
-    option) so one type does not fill the table zone by zone.
+    option) so one type does not fill the table zone by zone. Offers that
+    cannot reach the top are dropped before a Candidate is built for them.
     """
 
     def __init__(self, req: Requirements, costs: CostModel, top: int | None = None) -> None:
         self.req, self.costs, self.top = req, costs, top
         self.best: dict[tuple, Candidate] = {}
         self.over_budget = 0
-        self.cheapest_over_budget: Candidate | None = None
+        self._budget = req.budget_usd_per_hour
+        self._kth: float | None = None  # refreshed per batch; a stale value only prunes less
 
     def add(self, offer: Offer) -> None:
-        if failures(self.req, offer):
+        req = self.req
+        if failures(req, offer):
             return
-        cand = candidate(self.req, offer, self.costs)
-        if cand is None:
+        per_node = replicas_per_node(req, offer.vcpus, offer.memory_gib, offer.gpu_count)
+        if per_node <= 0:
             return
-        if not within_budget(self.req, cand):
+        nodes = nodes_needed(req, per_node)
+        node_disk = req.disk_gib * math.ceil(req.replicas / nodes)
+        cost = allin_usd_per_hour(offer.provider, nodes, offer.usd_per_hour, node_disk, self.costs)
+        if self._budget is not None and cost > self._budget + 1e-9:
             self.over_budget += 1
-            if self.cheapest_over_budget is None or cand.sort_key() < self.cheapest_over_budget.sort_key():
-                self.cheapest_over_budget = cand
             return
-        key = (cand.provider, cand.region, cand.instance_type, cand.purchase_option)
+        if self._kth is not None and cost > self._kth:
+            return
+        key = (offer.provider, offer.region, offer.instance_type, offer.purchase_option)
         current = self.best.get(key)
-        if current is None or cand.sort_key() < current.sort_key():
-            self.best[key] = cand
+        if current is not None and (cost, offer.zone or "") >= (current.allin_usd_per_hour, current.zone or ""):
+            return
+        self.best[key] = candidate(req, offer, self.costs, per_node)
 
     def add_all(self, offers: Iterable[Offer]) -> Ranking:
+        self._kth = self.kth_cost()
         for offer in offers:
             self.add(offer)
         return self

@@ -127,20 +127,24 @@ def rank_catalogue(reader, req, costs, top: int | None):  # noqa: ANN001
 
     ranking = Ranking(req, costs, top)
     types, total = fitting_types(reader, req)
-    fits = [replicas_per_node(req, t.vcpus, t.memory_gib, t.gpu_count or 0.0) for t in types]
-    types = [t for t, fit in zip(types, fits) if fit > 0]
-    if not types:
-        return ranking
-    fewest_nodes = min(nodes_needed(req, fit) for fit in fits if fit > 0)
-    fixed = min(costs.fixed_usd_per_hour(p) for p in {t.provider for t in types})
+    # Types grouped by the nodes they need: within a group, cost grows with the
+    # price, so each group's price-ordered scan can stop on its own floor.
+    groups: dict[int, list] = {}
+    for spec in types:
+        fit = replicas_per_node(req, spec.vcpus, spec.memory_gib, spec.gpu_count or 0.0)
+        if fit > 0:
+            groups.setdefault(nodes_needed(req, fit), []).append(spec)
     budget = req.budget_usd_per_hour
-    for page in price_pages(reader, req, types, total):
-        ranking.add_all(page)
-        # Pages come cheapest first: nothing unseen costs less than this floor.
-        floor = fewest_nodes * page[-1].usd_per_hour + fixed - 1e-9
-        kth = ranking.kth_cost()
-        if (kth is not None and floor > kth) or (budget is not None and floor > budget):
-            break
+    for nodes in sorted(groups):
+        group = groups[nodes]
+        fixed = min(costs.fixed_usd_per_hour(p) for p in {t.provider for t in group})
+        for page in price_pages(reader, req, group, total):
+            ranking.add_all(page)
+            # Pages come cheapest first: nothing unseen in this group costs less than this floor.
+            floor = nodes * page[-1].usd_per_hour + fixed - 1e-9
+            kth = ranking.kth_cost()
+            if (kth is not None and floor > kth) or (budget is not None and floor > budget):
+                break
     return ranking
 
 

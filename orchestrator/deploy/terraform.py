@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -138,10 +139,12 @@ class Runner:
 
     def _run(self, step: str, command: str, *args: str, **options) -> str:
         method = getattr(self._tf, command) if command in ("init", "plan", "apply", "destroy") else None
-        if method is not None:
-            code, out, err = method(*args, capture_output=True, **options)
-        else:
-            code, out, err = self._tf.cmd(command, *args, no_color=_flag(), capture_output=True, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # python-terraform's log.warn
+            if method is not None:
+                code, out, err = method(*args, capture_output=True, **options)
+            else:
+                code, out, err = self._tf.cmd(command, *args, no_color=_flag(), capture_output=True, **options)
         self._log(step, code, out or "", err or "")
         if code != 0:
             raise TerraformFailed(step, f"{err}\n{out}", self._log_path(step))

@@ -71,6 +71,24 @@ def find_binary() -> Binary:
 
 
 def binary_version(path: str) -> tuple[int, int, int]:
+    """The binary's version; remembered per (file, size, mtime), since asking costs ~0.2 s."""
+    from mlx_deploy.orchestrator import paths
+
+    info = os.stat(path)
+    key = f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}"
+    cache = paths.home() / "terraform-version.json"
+    try:
+        remembered = json.loads(cache.read_text())
+        if remembered.get("key") == key:
+            return tuple(remembered["version"])  # type: ignore[return-value]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    version = _ask_version(path)
+    cache.write_text(json.dumps({"key": key, "version": version}))
+    return version
+
+
+def _ask_version(path: str) -> tuple[int, int, int]:
     try:
         done = subprocess.run([path, "version", "-json"], capture_output=True, text=True, timeout=60)
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
@@ -16,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = {"POST": 50, "GET": 8}
+EXAMPLES = {"POST": int(os.environ.get("MLX_FUZZ_EXAMPLES", 50)), "GET": 8}
 
 
 def operations(schema):

@@ -17,7 +17,7 @@ from mlx_deploy.orchestrator.deploy.inputs import DeployContext
 from mlx_deploy.orchestrator.deploy.locks import deployment_lock
 from mlx_deploy.orchestrator.deploy.terraform import Runner, TerraformFailed, find_binary
 from mlx_deploy.orchestrator.deploy.workspace import Workspace, render
-from mlx_deploy.orchestrator.errors import DeployError
+from mlx_deploy.orchestrator.errors import DeployError, MlxError
 from mlx_deploy.providers.base import get_provider
 
 CAPACITY, FAILED, SUCCEEDED = "capacity", "failed", "succeeded"
@@ -54,7 +54,7 @@ def deploy(request: DeployRequest, progress=lambda message: None) -> records.Dep
         try:
             return _attempts(engine, binary, record, request, progress)
         except BaseException as exc:
-            if not isinstance(exc, DeployError):
+            if not isinstance(exc, MlxError):  # those are recorded where they happen
                 records.update(engine, record.id, status=records.FAILED, error=f"interrupted: {type(exc).__name__}")
             raise
 
@@ -81,7 +81,7 @@ def _attempts(engine, binary, record, request: DeployRequest, progress) -> recor
             records.update(engine, record.id, status=records.DESTROYING)
             _destroy(engine, runner, record.id)
             continue
-        except DeployError as exc:
+        except MlxError as exc:  # bad inputs for this provider, a bad backend setting, ...
             records.finish_attempt(engine, attempt, FAILED, exc.message)
             records.update(engine, record.id, status=records.FAILED, error=exc.message)
             raise

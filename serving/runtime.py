@@ -87,7 +87,14 @@ class ModelRuntime:
         self.require_ready()
         timeout = self.settings.timeout_s
         try:
-            return await asyncio.wait_for(asyncio.gather(*(self.batcher.submit(i) for i in items)), timeout)
+            async with asyncio.timeout(timeout):
+                if len(items) == 1:  # the common case, without gather's extra tasks
+                    return [await self.batcher.submit(items[0])]
+                results = await asyncio.gather(*(self.batcher.submit(i) for i in items), return_exceptions=True)
+            failure = next((r for r in results if isinstance(r, BaseException)), None)
+            if failure is not None:
+                raise failure
+            return results
         except TimeoutError:
             raise ApiError(504, f"prediction took longer than {timeout:g} s; retry, or raise the server timeout") from None
         except UnsupportedUpload as exc:

@@ -130,3 +130,10 @@ def test_batcher_waits_at_most_max_wait_for_company():
     assert first == list(range(10)) and alone == "alone"
     assert sizes[:3] == [4, 4, 2]
     assert 0.02 < waited < 0.5
+
+
+def test_one_bad_instance_fails_a_multi_instance_request_with_its_message():
+    with running(echo_app()) as base:
+        answer = httpx.post(base + "/model/predict", json={"instances": [{"x": 1}, {"x": 7}, {"x": 2}]})
+        assert answer.status_code == 400 and answer.json()["message"] == "7 is not accepted"
+        assert post_x(base, 3.0).json()["predictions"] == [{"y": 6.0}]

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def quote_command(
     profile_files: Optional[list[Path]] = typer.Argument(
-        None, metavar="[MODEL_YAML]...", help="model.yaml files (or use --cpu/--memory/--gpu)."
+        None, metavar="MODEL_YAML", help="model.yaml files (or use --cpu/--memory/--gpu)."
     ),
     cpu: Optional[float] = typer.Option(None, "--cpu", help="vCPUs per replica, without a file."),
     memory: Optional[str] = typer.Option(None, "--memory", help="Memory per replica, e.g. 16GiB, without a file."),

@@ -179,3 +179,19 @@ def test_examples_quote_from_the_bundled_catalogue(tmp_path):
             items = {line["item"] for line in cand["cost_lines"]}
             assert items == {"instances", "control_plane", "load_balancer", "disk"}
             assert cand["allin_usd_per_hour"] > cand["instances_usd_per_hour"]
+
+
+def test_quote_path_imports_no_sqlalchemy_pandas_or_cloud_sdk(catalogue, gpu_yaml):
+    """The speed target rests on this: a quote on a ready SQLite catalogue uses sqlite3 directly."""
+    code = (
+        "import sys\n"
+        "from mlx_deploy.orchestrator.cli.app import main\n"
+        f"sys.argv = ['mlx', 'quote', {str(gpu_yaml)!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'pandas', 'boto3', 'botocore', 'google', 'azure', 'rich'))\n"
+        "sys.stderr.write(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["data"]["candidates"]
+    assert done.stderr == ""

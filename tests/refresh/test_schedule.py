@@ -118,3 +118,18 @@ def test_foreground_loop_runs_and_waits_between_rounds():
     schedule.run_forever(lambda: runs.append(1), timedelta(hours=6), sleep=sleeps.append, rounds=3)
     assert len(runs) == 3 and len(sleeps) == 2
     assert all(21590 < seconds <= 21600 for seconds in sleeps)
+
+
+def test_kubernetes_cronjob_runs_the_refresh_command():
+    import yaml
+
+    from mlx_deploy.orchestrator.cli.app import app
+    from typer.testing import CliRunner
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "catalogue-refresh-cronjob.yaml").read_text())
+    assert manifest["kind"] == "CronJob" and manifest["spec"]["concurrencyPolicy"] == "Forbid"
+    [container] = manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    program, *args = container["command"]
+    assert program == "mlx"
+    done = CliRunner().invoke(app, [*args, "--help"])
+    assert done.exit_code == 0 and "--json" in done.stdout  # every option the manifest passes exists

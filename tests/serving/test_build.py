@@ -209,3 +209,22 @@ def test_build_cli_writes_files_and_prints_the_command(tmp_path, monkeypatch):
     assert "no Docker daemon answers here" in text.output and "docker build --tag" in text.output
     gpu = CliRunner().invoke(app, ["build", str(root), "--gpu"])
     assert gpu.exit_code == 1 and "no GPU image" in str(gpu.exception)
+
+
+def test_build_runs_docker_when_a_daemon_answers(tmp_path, monkeypatch):
+    """A stand-in `docker` on PATH that answers `info`: mlx build must then call `docker build`."""
+    from typer.testing import CliRunner
+
+    from mlx_deploy.orchestrator.cli.app import app
+
+    root = tmp_path / "digits"
+    shutil.copytree(DIGITS, root)
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n[ "$1" = build ] && exit 7\nexit 0\n')
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    result = CliRunner().invoke(app, ["build", str(root), "--tag", "digits:test"])
+    assert calls.read_text().splitlines() == ["info", f"build --tag digits:test {root}"]
+    assert result.exit_code == 1 and "docker build failed with exit code 7" in str(result.exception)

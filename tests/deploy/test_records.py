@@ -94,3 +94,21 @@ def test_unhealthy_endpoint_fails_the_deploy_and_teardown_still_cleans(tmp_path,
     pid = int((Path(record.workspace) / "run" / "pid").read_text())
     assert engine.teardown("silent").status == records.DESTROYED
     assert wait_for(lambda: process_gone(pid), 10)
+
+
+def test_records_round_trip_on_each_backend(records_url):
+    db = records.open_records(records_url)
+    first = records.create(db, name="rt", model_file="/m/model.yaml", model_sha256="b" * 64, expires_at=None)
+    attempt = records.start_attempt(db, first.id, _candidate(1.25))
+    records.finish_attempt(db, attempt, "capacity", "InsufficientInstanceCapacity")
+    second = records.start_attempt(db, first.id, _candidate(1.5))
+    records.finish_attempt(db, second, "succeeded")
+    records.update(db, first.id, status=records.RUNNING, endpoint="http://lb", running_since=records.now())
+    view = records.active(db, "rt")
+    assert [(a.number, a.outcome, a.usd_per_hour) for a in view.attempts] == [(1, "capacity", 1.25), (2, "succeeded", 1.5)]
+    assert view.usd_per_hour == 1.5 and view.endpoint == "http://lb" and view.workspace.endswith(f"rt-{first.id}")
+    records.update(db, first.id, status=records.DESTROYED, destroyed_at=records.now())
+    assert records.active(db, "rt") is None and records.latest(db, "rt").status == records.DESTROYED
+    assert records.listing(db) == [] and len(records.listing(db, include_destroyed=True)) == 1
+    [row] = status_rows("rt", catalogue_url=records_url, check_health=False)
+    assert row.status == "destroyed" and row.cost_so_far_usd is not None

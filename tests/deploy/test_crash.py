@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import answers, free_port, mlx, process_gone, status_json, wait_for, write_model
 
 
-def test_kill_during_apply_then_status_and_teardown(tmp_path, terraform_env, isolated_home, cleanup_pids):
+@pytest.mark.parametrize("victims", ["mlx and terraform", "mlx only"])
+def test_kill_during_apply_then_status_and_teardown(victims, tmp_path, terraform_env, isolated_home, cleanup_pids):
     port = free_port()
     model = write_model(tmp_path, "crashy", port)
     deploy = subprocess.Popen(
@@ -20,14 +23,19 @@ def test_kill_during_apply_then_status_and_teardown(tmp_path, terraform_env, iso
         start_new_session=True,  # its own process group: mlx and the Terraform it runs
     )  # fmt: skip
     pid_files = lambda: list((isolated_home / "deployments").glob("crashy-*/run/pid"))  # noqa: E731
+    killed = False
     try:
         # The start script has launched the model and is still inside `terraform apply`.
         assert wait_for(lambda: bool(pid_files()) and pid_files()[0].read_text().strip() != "", 60)
-        os.killpg(deploy.pid, signal.SIGKILL)  # mlx and Terraform die at once, mid-apply
-        deploy.wait(10)
+        if victims == "mlx only":  # Terraform is orphaned and carries on (or dies on its closed pipe)
+            os.kill(deploy.pid, signal.SIGKILL)
+        else:
+            os.killpg(deploy.pid, signal.SIGKILL)  # mlx and Terraform die at once, mid-apply
+        killed = True
     finally:
-        if deploy.poll() is None:
+        if not killed:
             os.killpg(deploy.pid, signal.SIGKILL)
+        deploy.wait(10)
     model_pid = int(pid_files()[0].read_text())
     cleanup_pids.append(model_pid)
     assert wait_for(lambda: answers(f"http://127.0.0.1:{port}/"), 10), "the model outlives mlx"
@@ -49,3 +57,7 @@ def test_kill_during_apply_then_status_and_teardown(tmp_path, terraform_env, iso
     listed = subprocess.run([os.environ["MLX_TERRAFORM"], "state", "list"], cwd=workspace / "root",
                             capture_output=True, text=True, env=terraform_env)  # fmt: skip
     assert listed.stdout.strip() == ""
+    try:
+        os.killpg(deploy.pid, signal.SIGKILL)  # an orphaned Terraform, if one is somehow still there
+    except ProcessLookupError:
+        pass

@@ -112,3 +112,21 @@ def test_the_local_example_serves_the_digits_model(tmp_path, terraform_env, clea
     assert metadata  # the serving runtime answers its model routes
     assert mlx("teardown", record["name"], env=terraform_env).returncode == 0
     assert not answers(f"http://127.0.0.1:{port}/health/ready")
+
+
+def test_auto_runtime_runs_a_process_when_docker_does_not_answer(tmp_path, terraform_env, cleanup_pids):
+    import shutil
+    import subprocess
+
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode == 0:
+        pytest.skip("a Docker daemon answers here: auto would pick Docker")
+    port = free_port()
+    model = write_model(tmp_path, "auto", port, runtime="auto", image="registry.invalid/never-pulled:1")
+    done = mlx("deploy", str(model), "--provider", "local", "--yes", "--json", env=terraform_env)
+    assert done.returncode == 0, done.stderr
+    workspace = Path(json.loads(done.stdout)["data"]["workspace"])
+    cleanup_pids.append(int((workspace / "run" / "pid").read_text()))
+    assert not (workspace / "run" / "container").exists()
+    assert answers(f"http://127.0.0.1:{port}/")
+    assert mlx("teardown", "auto", env=terraform_env).returncode == 0

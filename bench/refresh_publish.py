@@ -38,15 +38,10 @@ def batch(rows: int, bump: float = 0.0):  # noqa: ANN201
 
 def timed_publish(engine, rows, record_changes: bool = True) -> tuple[float, float]:  # noqa: ANN001
     """(wall seconds, CPU seconds): on a shared machine the wall time includes waiting for a core."""
-    from mlx_deploy.catalogue import changes
     from mlx_deploy.catalogue.publish import publish
 
     start, cpu = time.perf_counter(), time.process_time()
-    if record_changes:
-        old = changes.current_prices(engine, rows.provider)
-        publish(engine, rows, "refresh: bench", before_commit=changes.recorder(old))
-    else:
-        publish(engine, rows, "refresh: bench")
+    publish(engine, rows, "refresh: bench", record_changes=record_changes)
     return time.perf_counter() - start, time.process_time() - cpu
 
 

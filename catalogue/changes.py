@@ -1,4 +1,4 @@
-"""Price changes: recorded by each refresh, shown by `mlx catalogue diff`."""
+"""Price changes: recorded by each refresh (publish(..., record_changes=True)), shown by `mlx catalogue diff`."""
 
 from __future__ import annotations
 
@@ -8,50 +8,19 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, func, select
 
 from mlx_deploy.catalogue.models import Price, PriceChange, RefreshRun
-from mlx_deploy.catalogue.publish import _bulk_insert  # the shared fast path for 10^5 rows
-from mlx_deploy.catalogue.rows import ProviderRows
 
-PriceKey = tuple[str, str | None, str, str]  # region, zone, instance type, purchase option
-
-
-def current_prices(engine: Engine, provider: str, regions: list[str] | None = None) -> dict[PriceKey, float]:
-    query = select(Price.region, Price.zone, Price.instance_type, Price.purchase_option, Price.usd_per_hour).where(
-        Price.provider == provider
-    )
+def previous_count(engine: Engine, provider: str, regions: list[str] | None = None) -> int:
+    """How many prices the provider has now (in `regions`), for the sanity gate."""
+    query = select(func.count()).select_from(Price).where(Price.provider == provider)
     if regions is not None:
         query = query.where(Price.region.in_(regions))
     with engine.connect() as conn:
-        rows = conn.execute(query).all()  # fetchall: row-by-row iteration costs more than the query
-    return {(region, zone, name, option): usd for region, zone, name, option, usd in rows}
+        return conn.execute(query).scalar_one()
 
 
-def compare(old: dict[PriceKey, float], batch: ProviderRows) -> list[tuple[PriceKey, float | None, float | None]]:
-    """(key, old price, new price) for every added, removed or changed price."""
-    new = {(row.region, row.zone, row.instance_type, row.purchase_option): row.usd_per_hour for row in batch.prices}
-    changes = [(key, old.get(key), price) for key, price in new.items() if old.get(key) != price]
-    changes += [(key, price, None) for key, price in old.items() if key not in new]
-    return changes
-
-
-def recorder(old: dict[PriceKey, float]):  # noqa: ANN201 - publish's before_commit callback
-    """A before_commit callback that writes the run's price changes in the publish transaction."""
-
-    def record(conn: Connection, run_id: int, batch: ProviderRows) -> None:
-        found = compare(old, batch)
-        columns = {
-            "refresh_run_id": [run_id] * len(found),
-            "provider": [batch.provider] * len(found),
-            "region": [key[0] for key, _before, _after in found],
-            "zone": [key[1] for key, _before, _after in found],
-            "instance_type": [key[2] for key, _before, _after in found],
-            "purchase_option": [key[3] for key, _before, _after in found],
-            "old_usd_per_hour": [before for _key, before, _after in found],
-            "new_usd_per_hour": [after for _key, _before, after in found],
-        }
-        if found:
-            _bulk_insert(conn, PriceChange.__table__, columns)
-
-    return record
+def run_change_count(engine: Engine, run_id: int) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(PriceChange).where(PriceChange.refresh_run_id == run_id)).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from mlx_deploy.catalogue.models import InstanceType, Price, RefreshRun, Region
-from mlx_deploy.catalogue.publish_diff import replace_prices
+from mlx_deploy.catalogue import publish_diff
 from mlx_deploy.catalogue.rows import InstanceTypeRow, ProviderRows, RegionRow
 from mlx_deploy.orchestrator.errors import RefreshError
 
@@ -50,14 +50,17 @@ def publish(
     *,
     regions_in_scope: Iterable[str] | None = None,
     before_commit=None,  # noqa: ANN001 - callable(conn, run_id, batch), e.g. price-change recording
+    record_changes: bool = False,
 ) -> int:
     """Replace the provider's prices (all, or only in `regions_in_scope`) with `batch`.
 
     Returns the refresh run id. Raises RefreshError, after recording the run as
     failed, when anything goes wrong; the previous prices are then untouched.
+    `record_changes` writes a price_changes row per added, removed or changed price.
     """
     return publish_all(
-        engine, [batch], source, regions_in_scope=regions_in_scope, before_commit=before_commit
+        engine, [batch], source, regions_in_scope=regions_in_scope, before_commit=before_commit,
+        record_changes=record_changes,
     )[batch.provider]
 
 
@@ -68,6 +71,7 @@ def publish_all(
     *,
     regions_in_scope: Iterable[str] | None = None,
     before_commit=None,  # noqa: ANN001
+    record_changes: bool = False,
 ) -> dict[str, int]:
     """Publish several providers in ONE transaction: all of them or none."""
     run_ids = {batch.provider: start_run(engine, batch.provider, source) for batch in batches}
@@ -76,7 +80,7 @@ def publish_all(
         with engine.begin() as conn:
             _bulk_cache(conn)
             for batch in batches:
-                _replace_provider(conn, batch, run_ids[batch.provider], source, scope, before_commit)
+                _replace_provider(conn, batch, run_ids[batch.provider], source, scope, before_commit, record_changes)
     except Exception as exc:
         for run_id in run_ids.values():
             fail_run(engine, run_id, f"{type(exc).__name__}: {exc}")
@@ -97,13 +101,16 @@ def _bulk_cache(conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
 
 
-def _replace_provider(conn, batch, run_id, source, scope, before_commit) -> None:  # noqa: ANN001
+def _replace_provider(conn, batch, run_id, source, scope, before_commit, record=False) -> None:  # noqa: ANN001
     _upsert_regions(conn, batch.provider, batch.regions)
     _upsert_instance_types(conn, batch.provider, batch.instance_types)
-    written = replace_prices(conn, batch, run_id, source, scope, _insert_prices)
+    written = publish_diff.replace_prices(conn, batch, run_id, source, scope, _insert_prices, record)
     if written is None:  # batches the diff path does not take: delete and insert
+        old = publish_diff.price_map(conn, batch.provider, scope) if record else {}
         _delete_prices(conn, batch.provider, scope)
         written = _insert_prices(conn, batch, run_id, source)
+        if record:
+            publish_diff.record_changes(conn, run_id, batch.provider, publish_diff.compare(old, batch))
     if before_commit is not None:
         before_commit(conn, run_id, batch)
     conn.execute(

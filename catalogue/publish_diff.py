@@ -1,4 +1,5 @@
-"""Replace a provider's prices by writing only what changed.
+"""Replace a provider's prices by writing only what changed, and optionally
+record those changes (price_changes rows, for `mlx catalogue diff`).
 
 A refresh usually finds most prices as they were. Deleting and re-inserting
 10^5 rows maintains three indexes twice per row; instead the unchanged rows get
@@ -14,10 +15,15 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
-from mlx_deploy.catalogue.models import Price
-from mlx_deploy.catalogue.rows import ProviderRows
+from mlx_deploy.catalogue.models import Price, PriceChange
+from mlx_deploy.catalogue.rows import PriceRow, ProviderRows
 
 ID_CHUNK = 500  # ids per DELETE ... IN (...), under SQLite's variable limit
+Key = tuple  # (region, zone, instance type, purchase option, os)
+
+
+def key_of(row: PriceRow) -> Key:
+    return (row.region, row.zone, row.instance_type, row.purchase_option, row.os)
 
 
 def replace_prices(
@@ -27,6 +33,7 @@ def replace_prices(
     source: str,
     scope: list[str] | None,
     insert_rows: Callable[[Connection, ProviderRows, int, str], int],
+    record: bool = False,
 ) -> int | None:
     """Write `batch` over the provider's prices in `scope`; None when the batch
     does not suit this path (explicit observation times, duplicate keys), so the
@@ -34,46 +41,80 @@ def replace_prices(
     prices = batch.prices
     if any(row.observed_at is not None for row in prices):
         return None
-    keys = [(row.region, row.zone, row.instance_type, row.purchase_option, row.os) for row in prices]
+    keys = [key_of(row) for row in prices]
     new = set(keys)
-    existing = _existing(conn, batch.provider, scope)
+    existing = existing_prices(conn, batch.provider, scope)
     if existing is None or len(new) != len(keys):
         return None
-    gone = [row_id for key, (row_id, _usd) in existing.items() if key not in new]
+    gone = [(key, row_id, usd) for key, (row_id, usd) in existing.items() if key not in new]
     changed, added = [], []
     for key, row in zip(keys, prices):
         old = existing.get(key)
         if old is None:
             added.append(row)
         elif old[1] != row.usd_per_hour:
-            changed.append({"row_id": old[0], "usd": row.usd_per_hour})
-    for start in range(0, len(gone), ID_CHUNK):
-        conn.execute(delete(Price).where(Price.id.in_(gone[start : start + ID_CHUNK])))
+            changed.append({"row_id": old[0], "usd": row.usd_per_hour, "old": old[1], "key": key})
+    ids = [row_id for _key, row_id, _usd in gone]
+    for start in range(0, len(ids), ID_CHUNK):
+        conn.execute(delete(Price).where(Price.id.in_(ids[start : start + ID_CHUNK])))
     if changed:
-        conn.execute(
-            update(Price).where(Price.id == bindparam("row_id")).values(usd_per_hour=bindparam("usd")).execution_options(synchronize_session=False),
-            changed,
-        )
+        statement = update(Price).where(Price.id == bindparam("row_id")).values(usd_per_hour=bindparam("usd"))
+        conn.execute(statement, [{"row_id": c["row_id"], "usd": c["usd"]} for c in changed])
     conn.execute(
-        update(Price)
-        .where(_in_scope(batch.provider, scope))
-        .values(observed_at=_now(), source=source, refresh_run_id=run_id)
+        update(Price).where(in_scope(batch.provider, scope)).values(observed_at=_now(), source=source, refresh_run_id=run_id)
     )
     if added:
         insert_rows(conn, ProviderRows(batch.provider, prices=added), run_id, source)
+    if record:
+        found = [(key, usd, None) for key, _id, usd in gone]
+        found += [(c["key"], c["old"], c["usd"]) for c in changed]
+        found += [(key_of(row), None, row.usd_per_hour) for row in added]
+        record_changes(conn, run_id, batch.provider, found)
     return len(prices)
 
 
-def _existing(conn: Connection, provider: str, scope: list[str] | None) -> dict[tuple, tuple[int, float]] | None:
-    rows = conn.execute(
-        select(Price.region, Price.zone, Price.instance_type, Price.purchase_option, Price.os, Price.id, Price.usd_per_hour)
-        .where(_in_scope(provider, scope))
-    ).all()  # fetchall: row-by-row iteration costs more than the query
-    existing = {tuple(row[:5]): (row[5], row[6]) for row in rows}
+def existing_prices(conn: Connection, provider: str, scope: list[str] | None) -> dict[Key, tuple[int, float]] | None:
+    """key -> (row id, price) of the provider's prices in scope; None if keys repeat."""
+    query = select(
+        Price.region, Price.zone, Price.instance_type, Price.purchase_option, Price.os, Price.id, Price.usd_per_hour
+    ).where(in_scope(provider, scope))
+    rows = conn.execute(query).cursor.fetchall()  # plain tuples: Row objects cost more than the query
+    existing = {row[:5]: (row[5], row[6]) for row in rows}
     return existing if len(existing) == len(rows) else None
 
 
-def _in_scope(provider: str, scope: list[str] | None):  # noqa: ANN202
+def price_map(conn: Connection, provider: str, scope: list[str] | None) -> dict[Key, float]:
+    """key -> price of the provider's prices in scope (a repeated key: the last row)."""
+    query = select(Price.region, Price.zone, Price.instance_type, Price.purchase_option, Price.os, Price.usd_per_hour)
+    return {row[:5]: row[5] for row in conn.execute(query.where(in_scope(provider, scope))).cursor.fetchall()}
+
+
+def compare(old: dict[Key, float], batch: ProviderRows) -> list[tuple[Key, float | None, float | None]]:
+    """(key, old price, new price) for every added, removed or changed price (last duplicate wins)."""
+    new = {key_of(row): row.usd_per_hour for row in batch.prices}
+    found = [(key, old.get(key), price) for key, price in new.items() if old.get(key) != price]
+    return found + [(key, price, None) for key, price in old.items() if key not in new]
+
+
+def record_changes(conn: Connection, run_id: int, provider: str, found: list[tuple[Key, float | None, float | None]]) -> None:
+    from mlx_deploy.catalogue.publish import _bulk_insert
+
+    if not found:
+        return
+    columns = {
+        "refresh_run_id": [run_id] * len(found),
+        "provider": [provider] * len(found),
+        "region": [key[0] for key, _old, _new in found],
+        "zone": [key[1] for key, _old, _new in found],
+        "instance_type": [key[2] for key, _old, _new in found],
+        "purchase_option": [key[3] for key, _old, _new in found],
+        "old_usd_per_hour": [old for _key, old, _new in found],
+        "new_usd_per_hour": [new for _key, _old, new in found],
+    }
+    _bulk_insert(conn, PriceChange.__table__, columns)
+
+
+def in_scope(provider: str, scope: list[str] | None):  # noqa: ANN201
     condition = Price.provider == provider
     return condition if scope is None else and_(condition, Price.region.in_(scope))
 

@@ -99,13 +99,12 @@ def refresh_provider(engine: Engine, name: str, options: RefreshOptions, progres
 
 def _check_and_publish(engine: Engine, batch, source: str, options: RefreshOptions) -> ProviderResult:  # noqa: ANN001
     scope = list(options.regions) if options.regions else None
-    old = changes.current_prices(engine, batch.provider, scope)
-    report = gate.check(batch, len(old), options.max_drop_share)
+    report = gate.check(batch, changes.previous_count(engine, batch.provider, scope), options.max_drop_share)
     if not report.passed and not options.force:
         reason = "refused by the sanity gate: " + "; ".join(report.problems) + " (use --force to publish anyway)"
         return _failed(engine, batch.provider, source, reason, "refused")
     clean = gate.without_invalid(batch)
-    run_id = publish(engine, clean, source, regions_in_scope=scope, before_commit=changes.recorder(old))
+    run_id = publish(engine, clean, source, regions_in_scope=scope, record_changes=True)
     return ProviderResult(
         batch.provider,
         "published",
@@ -113,7 +112,7 @@ def _check_and_publish(engine: Engine, batch, source: str, options: RefreshOptio
         prices=len(clean.prices),
         instance_types=len(clean.instance_types),
         regions=len({row.region for row in clean.prices}),
-        changed=len(changes.compare(old, clean)),
+        changed=changes.run_change_count(engine, run_id),
         dropped_invalid=report.invalid_rows,
         warnings=list(report.problems),
     )

@@ -12,7 +12,8 @@ import time
 
 from sqlalchemy import select
 
-from mlx_deploy.catalogue import changes
+from mlx_deploy.catalogue import refresh as refresh_module
+from mlx_deploy.catalogue.publish import publish
 from mlx_deploy.catalogue.models import Price, RefreshRun
 from mlx_deploy.catalogue.refresh import RefreshOptions, refresh
 from mlx_deploy.catalogue.store import create_catalogue_engine, resolve_url
@@ -33,19 +34,15 @@ def quote_like_read(url: str) -> dict:
 def test_reader_during_a_refresh_sees_old_prices_then_new_never_a_mix(engine, serve, published, monkeypatch):
     serve(paged(with_price(azure_items(), "Standard_NC6s_v3", 2)))
     inside, release = threading.Event(), threading.Event()
-    record = changes.recorder
 
-    def slow_recorder(old):  # noqa: ANN001, ANN202
-        write = record(old)
-
-        def wrapped(conn, run_id, batch):  # noqa: ANN001, ANN202
-            write(conn, run_id, batch)
+    def paused_publish(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def hold(conn, run_id, batch):  # noqa: ANN001, ANN202, ARG001
             inside.set()  # new rows written, not yet committed
             release.wait(30)
 
-        return wrapped
+        return publish(*args, before_commit=hold, **kwargs)
 
-    monkeypatch.setattr(changes, "recorder", slow_recorder)
+    monkeypatch.setattr(refresh_module, "publish", paused_publish)
     results = []
     writer = threading.Thread(target=lambda: results.extend(refresh(engine, AZURE)))
     writer.start()
@@ -66,21 +63,19 @@ KILLED_REFRESH = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from mlx_deploy.catalogue import changes, refresh as refresh_module
+    from mlx_deploy.catalogue import refresh as refresh_module
+    from mlx_deploy.catalogue.publish import publish
     from mlx_deploy.catalogue.store import open_catalogue
     from mlx_deploy.providers.azure import AzureProvider
     from mlx_deploy.providers.raw import RawPage
 
     marker, page = Path(sys.argv[1]), Path(sys.argv[2])
-    record = changes.recorder
 
-    def slow_recorder(old):
-        write = record(old)
-        def wrapped(conn, run_id, batch):
-            write(conn, run_id, batch)
-            marker.write_text("publishing")
+    def slow_publish(*args, **kwargs):
+        def hold(conn, run_id, batch):
+            marker.write_text("publishing")  # new rows written, not yet committed
             time.sleep(120)
-        return wrapped
+        return publish(*args, before_commit=hold, **kwargs)
 
     class Replay(AzureProvider):
         # The real Azure parse, on a page saved earlier instead of the network.
@@ -89,7 +84,7 @@ KILLED_REFRESH = textwrap.dedent(
             return RawPages("azure", "replayed pages", request.regions,
                             [RawPage("retail_prices", "page 1", path=page)], request.known_instance_types)
 
-    changes.recorder = slow_recorder
+    refresh_module.publish = slow_publish
     refresh_module.get_provider = lambda name: Replay()
     engine = open_catalogue(load_snapshot=False)
     refresh_module.refresh(engine, refresh_module.RefreshOptions(("azure",), ("francecentral",)))

@@ -55,3 +55,28 @@ def test_duplicate_keys_take_the_delete_and_insert_path(engine):  # noqa: ANN001
     assert len(after) == 3 and all(value[1] == run for value in after.values())
     with engine.connect() as conn:
         assert len(conn.execute(select(Price.id)).all()) == 4  # both duplicate rows kept, as before
+
+
+def test_recorded_changes_are_the_difference(engine):  # noqa: ANN001
+    from mlx_deploy.catalogue.models import PriceChange
+
+    publish(engine, rows(OLD), "first")
+    run = publish(engine, rows(NEW), "second", regions_in_scope=["us-east-1"], record_changes=True)
+    with engine.connect() as conn:
+        found = {
+            (r.instance_type, r.purchase_option): (r.old_usd_per_hour, r.new_usd_per_hour)
+            for r in conn.execute(select(PriceChange).where(PriceChange.refresh_run_id == run))
+        }
+    assert found == {("b.large", "on-demand"): (0.2, 0.25), ("d.large", "on-demand"): (None, 0.4), ("c.large", "spot"): (0.03, None)}
+
+
+def test_recorded_changes_on_the_delete_and_insert_path(engine):  # noqa: ANN001
+    from mlx_deploy.catalogue.models import PriceChange
+
+    publish(engine, rows(OLD), "first")
+    batch = rows(NEW)
+    batch.prices.append(batch.prices[0])  # a repeated key: the slow path
+    run = publish(engine, batch, "second", regions_in_scope=["us-east-1"], record_changes=True)
+    with engine.connect() as conn:
+        kinds = sorted((r.instance_type, r.old_usd_per_hour, r.new_usd_per_hour) for r in conn.execute(select(PriceChange).where(PriceChange.refresh_run_id == run)))
+    assert kinds == [("b.large", 0.2, 0.25), ("c.large", 0.03, None), ("d.large", None, 0.4)]

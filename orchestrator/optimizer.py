@@ -281,14 +281,14 @@ def lacks(req: Requirements, cand: Candidate) -> list[str]:
 
 
 def describe_lack(req: Requirements, cand: Candidate, constraint: str) -> str:
-    o = cand
+    o = cand  # short: the lines below read like the messages they build
     gpu_count = o.gpu.count if o.gpu else 0
     gpu_model = o.gpu.model if o.gpu else None
     gpu_memory = o.gpu.memory_gib if o.gpu else None
     texts = {
         PROVIDER: lambda: f"is on {o.provider}, not {', '.join(req.providers or ())}",
         REGION: lambda: f"is in {o.region}, not {', '.join(req.region_globs or ())}",
-        PURCHASE: lambda: f"is a {o.purchase_option} price" + ("" if req.spot else " (spot not allowed)"),
+        PURCHASE: lambda: f"price is {o.purchase_option}; the profile allows {' or '.join(req.purchase_options)}",
         VCPUS: lambda: f"needs {_num(req.cpu)} vCPUs, has {_num(o.vcpus)}",
         MEMORY: lambda: f"needs {_num(req.memory_gib)} GiB memory, has {_num(o.memory_gib)} GiB",
         GPU_COUNT: lambda: f"needs {req.gpu_count} GPU(s), has {_num(gpu_count)}",

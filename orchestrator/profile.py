@@ -35,6 +35,7 @@ _UNITS_GIB = {
     "tb": 1e12 / 2**30,
 }
 _SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zA-Z]*)\s*$")
+MAX_SIZE_GIB = 1024.0**2  # 1 PiB: anything larger is a unit mistake
 SIZE_PATTERN = r"^\s*(\d+(\.\d+)?|\.\d+)\s*([GMT]i?B?|[GMT]iB|[GMT]B)?\s*$"
 
 
@@ -56,6 +57,8 @@ def parse_size(value: Any) -> float:
         raise ValueError(f"expected a size such as 16GiB, got {type(value).__name__}")
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{value!r} must be a size greater than zero")
+    if number > MAX_SIZE_GIB:
+        raise ValueError(f"{value!r} is more than 1 PiB; check the unit")
     return number
 
 

@@ -22,8 +22,10 @@ def user_agent() -> str:
     return f"mlx-deploy/{release} (+catalogue refresh)"
 
 
-def session(retries: int = RETRIES, backoff: float = BACKOFF_SECONDS):
+def session(retries: int | None = None, backoff: float | None = None):
     """A requests.Session that retries idempotent GETs and sends our User-Agent."""
+    retries = RETRIES if retries is None else retries
+    backoff = BACKOFF_SECONDS if backoff is None else backoff
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry

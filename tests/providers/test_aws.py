@@ -214,3 +214,36 @@ def test_saved_pages_parse_the_same_after_a_copy(tmp_path):
     shutil.copy(source, tmp_path / "types.json")
     again = instance_types([RawPage("describe_instance_types", "copy", path=tmp_path / "types.json")])
     assert again == instance_types([RawPage("describe_instance_types", "orig", path=source)])
+
+
+# ---- offer-file download ----------------------------------------------------
+
+
+def test_offer_file_download_then_parse(tmp_path, monkeypatch):
+    import responses
+
+    from mlx_deploy.providers.aws.fetch import _offer_file
+    from mlx_deploy.providers.raw import PageSaver
+
+    monkeypatch.setenv("MLX_AWS_OFFERS_URL", "http://offers-mirror.internal")
+    body = (FIXTURES / "aws" / "bulk_offer_excerpt_useast1_p4d_marketoption.json").read_bytes()
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, "http://offers-mirror.internal/offers/v1.0/aws/AmazonEC2/current/us-east-1/index.json", body=body)
+        [saved] = _offer_file(PageSaver(tmp_path, "aws"), "us-east-1")
+    assert saved.path.read_bytes() == body
+    assert [(p.instance_type, p.usd_per_hour) for p in offer_file_prices(saved)] == [("p4d.24xlarge", 32.7726)]
+
+
+def test_offer_file_download_403(tmp_path, monkeypatch):
+    import responses
+
+    import mlx_deploy.providers.http as http
+    from mlx_deploy.providers.aws.fetch import DEFAULT_OFFERS_URL, _offer_file
+    from mlx_deploy.providers.raw import PageSaver
+
+    monkeypatch.setattr(http, "RETRIES", 0)
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, f"{DEFAULT_OFFERS_URL}/offers/v1.0/aws/AmazonEC2/current/eu-west-1/index.json", status=403, body="<Error>AccessDenied</Error>")
+        with pytest.raises(RefreshError) as caught:
+            _offer_file(PageSaver(tmp_path, "aws"), "eu-west-1")
+    assert caught.value.message.startswith("aws refresh failed on eu-west-1 offer file: HTTP 403 Forbidden from https://pricing.us-east-1.amazonaws.com/")

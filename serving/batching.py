@@ -58,6 +58,7 @@ class Batcher:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlx-predict")
         self._task: asyncio.Task | None = None
+        self.busy_since: float | None = None  # monotonic start of the running predict call
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mlx-batcher")
@@ -84,7 +85,11 @@ class Batcher:
             batch = [p for p in await self._collect() if not p.future.done()]
             if not batch:
                 continue
-            results, seconds = await loop.run_in_executor(self._executor, self._timed, [p.item for p in batch])
+            self.busy_since = time.monotonic()
+            try:
+                results, seconds = await loop.run_in_executor(self._executor, self._timed, [p.item for p in batch])
+            finally:
+                self.busy_since = None
             if self.on_batch is not None:
                 self.on_batch(len(batch), seconds)
             for pending, result in zip(batch, results):

@@ -122,8 +122,9 @@ def model_router(runtime: ModelRuntime, auth) -> tuple[APIRouter, type[BaseModel
 def health_router(runtime: ModelRuntime, auth) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/health", response_model=Status, tags=["health"])
+    @router.get("/health", response_model=Status, responses=errors_doc(503), tags=["health"])
     async def live() -> Status:
+        runtime.require_live()
         return Status()
 
     @router.get("/health/ready", response_model=Status, responses=errors_doc(503), tags=["health"])

@@ -63,8 +63,9 @@ def oip_router(runtime: ModelRuntime, auth, server_version: str) -> APIRouter:
     async def server_metadata() -> ServerMetadata:
         return ServerMetadata(name=SERVER_NAME, version=server_version, extensions=[])
 
-    @router.get("/health/live", response_model=Ready)
+    @router.get("/health/live", response_model=Ready, responses=oip_errors(503))
     async def live() -> Ready:
+        runtime.require_live()
         return Ready(live=True)
 
     @router.get("/health/ready", response_model=Ready, responses=oip_errors(503))

@@ -56,12 +56,25 @@ class ModelRuntime:
         self.state = READY
         log.info("model %s %s loaded in %.2f s", self.metadata.name, self.metadata.version, seconds)
 
+    def stuck_problem(self) -> str:
+        """A predict call running far past the request timeout cannot be interrupted: ask for a restart."""
+        since = self.batcher.busy_since
+        limit = 2 * self.settings.timeout_s
+        if since is not None and time.monotonic() - since > limit:
+            return f"predict has been running for more than {limit:g} s; restart the server"
+        return ""
+
+    def require_live(self) -> None:
+        problem = self.stuck_problem()
+        if problem:
+            raise ApiError(503, problem)
+
     def readiness_problem(self) -> str:
         if self.state == LOADING:
             return f"model {self.metadata.name} is still loading; retry shortly"
         if self.state == FAILED:
             return f"model {self.metadata.name} failed to load ({self.load_error}); fix the model and restart"
-        return ""
+        return self.stuck_problem()
 
     def require_ready(self) -> None:
         problem = self.readiness_problem()

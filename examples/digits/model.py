@@ -26,7 +26,10 @@ Row = Annotated[list[Pixel], Field(min_length=SIDE, max_length=SIDE)]
 class DigitInput(BaseModel):
     """One digit: a PNG/JPEG image (base64), or 8x8 pixels with ink from 0 (none) to 16."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"pixels": [
+        [0, 0, 5, 13, 9, 1, 0, 0], [0, 0, 13, 15, 10, 15, 5, 0], [0, 3, 15, 2, 0, 11, 8, 0], [0, 4, 12, 0, 0, 8, 8, 0],
+        [0, 5, 8, 0, 0, 9, 8, 0], [0, 4, 11, 0, 1, 12, 7, 0], [0, 2, 14, 5, 10, 12, 0, 0], [0, 0, 6, 13, 10, 0, 0, 0],
+    ]}]})
     image: str | None = Field(default=None, description="base64-encoded PNG or JPEG")
     pixels: Annotated[list[Row], Field(min_length=SIDE, max_length=SIDE)] | None = None
 

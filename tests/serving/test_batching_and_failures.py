@@ -59,6 +59,20 @@ def test_timeout_answers_504_and_server_keeps_serving():
         assert post_x(base, 2.0).json()["predictions"] == [{"y": 4.0}]
 
 
+def test_a_stuck_predict_fails_liveness_until_it_returns():
+    with running(echo_app(timeout_s=0.1)) as base:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            slow = pool.submit(post_x, base, 1.0, 1.0)
+            time.sleep(0.5)
+            live = httpx.get(base + "/health")
+            assert live.status_code == 503 and "restart the server" in live.json()["message"]
+            assert httpx.get(base + "/v2/health/live").status_code == 503
+            assert httpx.get(base + "/health/ready").status_code == 503
+            assert slow.result().status_code == 504
+        time.sleep(0.7)
+        assert httpx.get(base + "/health").status_code == 200
+
+
 def test_load_failure_keeps_health_up_and_answers_503():
     with running(echo_app(BrokenLoadModel()), ready_path=None) as base:
         time.sleep(0.2)

@@ -75,12 +75,12 @@ def sku_pages(saver: PageSaver, request: FetchRequest) -> list[RawPage]:
     chunk: list[dict] = []
     try:
         for sku in client.resource_skus.list():
-            item = sku.as_dict(keep_readonly=True)
-            if item.get("resource_type") != "virtualMachines":
+            item = _rest_shape(sku.as_dict())
+            if item.get("resourceType") != "virtualMachines":
                 continue
             if wanted and not wanted & {loc.lower() for loc in item.get("locations", [])}:
                 continue
-            chunk.append(_rest_shape(item))
+            chunk.append(item)
             if len(chunk) == SKU_PAGE_SIZE:
                 pages.append(saver.save("resource_skus", f"resource skus page {len(pages) + 1}", {"value": chunk}))
                 chunk = []
@@ -92,7 +92,10 @@ def sku_pages(saver: PageSaver, request: FetchRequest) -> list[RawPage]:
 
 
 def _rest_shape(item: dict) -> dict:
-    """The SDK's snake_case dict back in the REST API's camelCase, as parse reads it."""
+    """The SKU as the REST API spells it, as parse reads it. Newer SDKs' as_dict()
+    already gives camelCase; older (msrest) ones give snake_case."""
+    if "resource_type" not in item:
+        return item
     return {
         "resourceType": item.get("resource_type"),
         "name": item.get("name"),

@@ -157,3 +157,36 @@ def test_full_francecentral_dump(shared_data):
     keys = [(p.instance_type, p.purchase_option) for p in rows.prices]
     assert len(keys) == len(set(keys)) and len(keys) > 20
     assert all(p.usd_per_hour > 0 for p in rows.prices)
+
+
+class StaticToken:
+    """An azure-core TokenCredential: the SDK's boundary for sign-in."""
+
+    def get_token(self, *scopes, **kwargs):  # noqa: ANN002, ANN003, ANN201, ARG002
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("test-token", 4_102_444_800)
+
+
+@responses.activate
+def test_sizes_from_the_resource_skus_api_when_signed_in(tmp_path, monkeypatch):
+    import re
+
+    import mlx_deploy.providers.azure.fetch as fetch_module
+
+    pytest.importorskip("azure.mgmt.compute")
+    monkeypatch.setattr(fetch_module, "sku_credentials", lambda: (StaticToken(), "00000000-0000-0000-0000-000000000000"))
+    serve_pages(paged(ITEMS))
+    skus = (FIXTURES / "azure" / "resource_skus_southcentralus.reconstructed.json").read_text()
+    responses.add(
+        responses.GET,
+        re.compile(r"https://management\.azure\.com/subscriptions/0{8}-0{4}-0{4}-0{4}-0{12}/providers/Microsoft\.Compute/skus.*"),
+        body=skus, content_type="application/json",
+    )
+    raw = fetch(FetchRequest(tmp_path, None), http=session(retries=0))
+    assert raw.source == "azure retail prices api" and any(page.kind == "resource_skus" for page in raw.pages)
+    arm = [call for call in responses.calls if "management.azure.com" in call.request.url]
+    assert arm and arm[0].request.headers["Authorization"] == "Bearer test-token"
+    rows = AzureProvider().parse(raw)
+    nc6 = next(t for t in rows.instance_types if t.name == "Standard_NC6s_v3")
+    assert (nc6.vcpus, nc6.memory_gib, nc6.gpu_model, nc6.gpu_count) == (6, 112, "V100-16GB", 1)

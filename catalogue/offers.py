@@ -95,6 +95,10 @@ def fitting_types(reader: Reader, req) -> tuple[list[TypeSpec], int]:  # noqa: A
         names, more = in_list("pv", req.providers)
         params.update(more)
         where.append(f"provider IN ({names})")
+    if req.instance_types is not None:
+        names, more = in_list("in", sorted(req.instance_types))
+        params.update(more)
+        where.append(f"name IN ({names})")
     sql = f"SELECT {TYPE_COLUMNS} FROM instance_types WHERE " + " AND ".join(where)
     types = [TypeSpec(*row) for row in reader.rows(sql, params)]
     total = reader.rows("SELECT COUNT(*) FROM instance_types")[0][0]
@@ -208,6 +212,8 @@ def exclusion_counts(reader: Reader, req) -> tuple[int, dict[str, int]]:  # noqa
         failed = opt.spec_failures(req, probe)
         if req.providers is not None and provider not in req.providers:
             failed.append(opt.PROVIDER)
+        if req.instance_types is not None and name not in req.instance_types:
+            failed.append(opt.INSTANCE_TYPE)
         for constraint in failed:
             counts[constraint] = counts.get(constraint, 0) + rows
     hint = " INDEXED BY ix_prices_quote" if sqlite else ""

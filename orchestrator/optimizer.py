@@ -33,6 +33,7 @@ GPU_COUNT, GPU_MODEL, GPU_MEMORY, NO_GPU, ARCH, BUDGET = (
     "architecture",
     "budget",
 )
+INSTANCE_TYPE = "instance type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class Requirements:
     arch: str = "x86_64"  # x86_64, arm64 or any
     providers: tuple[str, ...] | None = None
     region_globs: tuple[str, ...] | None = None
+    instance_types: frozenset[str] | None = None  # pinned by `mlx deploy --instance-type`
     on_demand: bool = True
     spot: bool = False
     max_hourly_usd: float | None = None
@@ -91,6 +93,7 @@ def relax(req: Requirements, constraint: str) -> Requirements:
     changes = {
         PROVIDER: {"providers": None},
         REGION: {"region_globs": None},
+        INSTANCE_TYPE: {"instance_types": None},
         PURCHASE: {"on_demand": True, "spot": True},
         VCPUS: {"cpu": 0.0},
         MEMORY: {"memory_gib": 0.0},
@@ -148,6 +151,8 @@ def failures(req: Requirements, offer: Offer) -> list[str]:
         failed.append(REGION)
     if offer.purchase_option not in req.purchase_options:
         failed.append(PURCHASE)
+    if req.instance_types is not None and offer.instance_type not in req.instance_types:
+        failed.append(INSTANCE_TYPE)
     return failed + spec_failures(req, offer)
 
 
@@ -288,6 +293,7 @@ def describe_lack(req: Requirements, cand: Candidate, constraint: str) -> str:
     texts = {
         PROVIDER: lambda: f"is on {o.provider}, not {', '.join(req.providers or ())}",
         REGION: lambda: f"is in {o.region}, not {', '.join(req.region_globs or ())}",
+        INSTANCE_TYPE: lambda: f"is {o.instance_type}, not {', '.join(sorted(req.instance_types or ()))}",
         PURCHASE: lambda: f"price is {o.purchase_option}; the profile allows {' or '.join(req.purchase_options)}",
         VCPUS: lambda: f"needs {_num(req.cpu)} vCPUs, has {_num(o.vcpus)}",
         MEMORY: lambda: f"needs {_num(req.memory_gib)} GiB memory, has {_num(o.memory_gib)} GiB",

@@ -7,7 +7,7 @@ run. Flow: catalogue read path (`catalogue.offers`) -> `optimizer.rank` ->
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, Candidate, CostLine, GpuInfo, Offer
@@ -96,8 +96,15 @@ def quote(
     top: int | None = DEFAULT_TOP,
     cost_model=None,  # noqa: ANN001 - costs.CostModel; default: the catalogue's
     now: datetime | None = None,
+    regions: list[str] | None = None,
+    instance_types: list[str] | None = None,
 ) -> QuoteResult:
-    """Rank where `profile` runs cheapest all-in; `top=None` returns every candidate."""
+    """Rank where `profile` runs cheapest all-in; `top=None` returns every candidate.
+
+    `regions` (exact names or globs) replaces the profile's region filter and
+    `instance_types` pins types: both go into the SQL, so a pinned deploy does
+    not rank the whole catalogue.
+    """
     from mlx_deploy.catalogue.fastdb import open_reader
     from mlx_deploy.orchestrator.costs import load_cost_model
     from mlx_deploy.orchestrator.optimizer import Requirements
@@ -106,6 +113,10 @@ def quote(
     try:
         costs = cost_model if cost_model is not None else load_cost_model(reader)
         req = Requirements.from_profile(profile)
+        if regions is not None:
+            req = replace(req, region_globs=tuple(regions))
+        if instance_types is not None:
+            req = replace(req, instance_types=frozenset(instance_types))
         ranking = rank_catalogue(reader, req, costs, top)
         candidates = ranking.result()
         url = str(engine.url) if engine is not None else catalogue_url

@@ -91,6 +91,7 @@ def requirements(draw, broad: bool = False) -> Requirements:
         on_demand=spot != "only",
         spot=spot is not False,
         max_hourly_usd=draw(_mostly_none(st.integers(1, 200).map(lambda n: n / 4))),
+        instance_types=draw(_mostly_none(st.frozensets(st.sampled_from([f"type-{i}" for i in range(20)]), min_size=1))),
     )
 
 
@@ -105,6 +106,8 @@ def brute_force(req: Requirements, offers: list[Offer]) -> list[tuple]:
         ):
             continue
         if (o.purchase_option == "spot" and not req.spot) or (o.purchase_option == "on-demand" and not req.on_demand):
+            continue
+        if req.instance_types is not None and o.instance_type not in req.instance_types:
             continue
         gpus = o.gpu_count or 0.0
         if req.gpu_count == 0 and (gpus > 0 or o.accelerator):

@@ -76,3 +76,14 @@ def test_postgres_quotes_like_sqlite(small_url, small_postgres_url):
     assert on_sqlite.candidates and on_postgres.candidates == on_sqlite.candidates
     assert len(_cost_rows(small_postgres_url)) == len(bundled_items())
     assert "***" in on_postgres.catalogue.url and ":mlx@" not in on_postgres.catalogue.url
+
+
+def test_pinned_quote_for_deploy(small_url):
+    """`mlx deploy --region/--instance-type` asks the quote for exactly that, pushed into SQL."""
+    profile = profile_from_data(PROFILE)
+    result = quote(profile, catalogue_url=small_url, top=None, regions=["eu-west-1"], instance_types=["m5.xlarge"])
+    assert [(c.provider, c.region, c.instance_type) for c in result.candidates] == [("aws", "eu-west-1", "m5.xlarge")]
+    result = quote(profile, catalogue_url=small_url, top=None, instance_types=["m5.xlarge", "n2-standard-4"])
+    assert {c.instance_type for c in result.candidates} == {"m5.xlarge", "n2-standard-4"}
+    missing = quote(profile, catalogue_url=small_url, instance_types=["nope.large"])
+    assert missing.candidates == [] and missing.no_match.excluded_by[0][0] == "instance type"

@@ -169,7 +169,7 @@ def no_match_lines(result: QuoteResult) -> list[str]:
     for near in nm.nearest:
         c = near.candidate
         lines.append(
-            f"  nearest: {c.provider} {c.region} {c.nodes} x {c.instance_type} ({gpu_text(c)}) "
+            f"  nearest: {c.provider} {c.region} {c.nodes} x {c.instance_type}{f' ({gpu_text(c)})' if c.gpu else ''} "
             f"${c.allin_usd_per_hour:,.2f}/h all-in: {'; '.join(near.lacks)}"
         )
     return lines

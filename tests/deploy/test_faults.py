@@ -111,3 +111,13 @@ def test_terraform_failing_on_init_is_recorded(tmp_path, terraform_env, monkeypa
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", terraform_env["TF_CLI_CONFIG_FILE"])
     assert engine.teardown("noinit").status == records.DESTROYED
     assert Path(record.workspace).is_dir()
+
+
+def test_unknown_deployment_names(terraform_env):
+    unknown = mlx("teardown", "nope", env=terraform_env)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == (
+        "mlx: error: no deployment named 'nope'. See `mlx status` for the deployments mlx knows."
+    )
+    shown = mlx("status", "nope", env=terraform_env)
+    assert shown.returncode == 1 and "no deployment named 'nope'" in shown.stderr

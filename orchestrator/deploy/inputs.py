@@ -52,3 +52,15 @@ def common_inputs(candidate, profile, context: DeployContext) -> dict:  # noqa: 
         "command": list(profile.command or []),
         "tags": {"mlx-deployment": context.name, **context.tags},
     }
+
+
+def require_image(inputs: dict) -> dict:
+    """Cluster targets run a container: fail before Terraform when model.yaml names none."""
+    if not inputs["image"]:
+        from mlx_deploy.orchestrator.errors import DeployError
+
+        raise DeployError(
+            f"{inputs['name']}: model.yaml has no image, and a cluster deploy runs a container",
+            "Set image: in model.yaml (see `mlx build`), or deploy with --provider local.",
+        )
+    return inputs

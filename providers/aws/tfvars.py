@@ -21,9 +21,9 @@ CAPACITY_ERROR_CODES = frozenset({
 
 
 def tfvars(candidate, profile, context) -> dict:  # noqa: ANN001
-    from mlx_deploy.orchestrator.deploy.inputs import common_inputs
+    from mlx_deploy.orchestrator.deploy.inputs import common_inputs, require_image
 
-    inputs = common_inputs(candidate, profile, context)
+    inputs = require_image(common_inputs(candidate, profile, context))
     inputs["ami_type"] = _ami_type(candidate.arch, inputs["gpu_count"] > 0)
     return inputs
 

@@ -19,6 +19,6 @@ CAPACITY_ERROR_CODES = frozenset({
 
 
 def tfvars(candidate, profile, context) -> dict:  # noqa: ANN001
-    from mlx_deploy.orchestrator.deploy.inputs import common_inputs
+    from mlx_deploy.orchestrator.deploy.inputs import common_inputs, require_image
 
-    return common_inputs(candidate, profile, context)
+    return require_image(common_inputs(candidate, profile, context))

@@ -30,10 +30,10 @@ ACCELERATOR_TYPES = {
 
 
 def tfvars(candidate, profile, context) -> dict:  # noqa: ANN001
-    from mlx_deploy.orchestrator.deploy.inputs import common_inputs
+    from mlx_deploy.orchestrator.deploy.inputs import common_inputs, require_image
     from mlx_deploy.orchestrator.errors import DeployError
 
-    inputs = common_inputs(candidate, profile, context)
+    inputs = require_image(common_inputs(candidate, profile, context))
     gpu = inputs["gpu_type"]
     if gpu and gpu not in ACCELERATOR_TYPES:
         raise DeployError(f"no GKE accelerator type known for GPU {gpu!r}", "Pick another candidate with --instance-type.")

@@ -153,3 +153,13 @@ def test_common_inputs_agree_across_providers():
     assert rendered["gcp"]["accelerator_type"] == "nvidia-l4"
     assert rendered["azure"]["spot"] is True and rendered["aws"]["spot"] is False
     assert rendered["local"]["host_port"] == 5000 and rendered["local"]["node_cpus"] == 2
+
+
+@pytest.mark.parametrize("provider", CLOUDS)
+def test_cluster_targets_need_an_image(provider):
+    from mlx_deploy.orchestrator.errors import DeployError
+
+    profile = load_profile_text(PROFILE.replace("image: ghcr.io/acme/sentiment:1.4.0\n", ""))
+    context = DeployContext("sentiment", Path("/m"), Path("/r"))
+    with pytest.raises(DeployError, match="model.yaml has no image"):
+        get_provider(provider).tfvars(_candidate(provider), profile, context)

@@ -76,7 +76,10 @@ def refresh(engine: Engine, options: RefreshOptions, progress: Progress = no_pro
 def refresh_provider(engine: Engine, name: str, options: RefreshOptions, progress: Progress) -> ProviderResult:
     started = time.monotonic()
     provider = get_provider(name)
-    problem = provider.credentials_problem()
+    try:
+        problem = provider.credentials_problem()
+    except Exception as exc:  # noqa: BLE001 - e.g. a broken credentials file
+        problem = f"{name} credentials could not be checked ({type(exc).__name__}: {exc})"
     if problem:
         return ProviderResult(name, "skipped", problem)
     workdir = raw_dir(name)
@@ -104,7 +107,10 @@ def _check_and_publish(engine: Engine, batch, source: str, options: RefreshOptio
         reason = "refused by the sanity gate: " + "; ".join(report.problems) + " (use --force to publish anyway)"
         return _failed(engine, batch.provider, source, reason, "refused")
     clean = gate.without_invalid(batch)
-    run_id = publish(engine, clean, source, regions_in_scope=scope, record_changes=True)
+    try:
+        run_id = publish(engine, clean, source, regions_in_scope=scope, record_changes=True)
+    except RefreshError as exc:  # publish has already recorded its run as failed
+        return ProviderResult(batch.provider, "failed", exc.message)
     return ProviderResult(
         batch.provider,
         "published",

@@ -137,3 +137,17 @@ def test_stale_threshold_from_the_environment(monkeypatch):
 @pytest.mark.parametrize(("text", "expected"), [("30m", timedelta(minutes=30)), ("6h", timedelta(hours=6)), ("1.5d", timedelta(hours=36))])
 def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
+
+
+def test_a_failing_publish_is_recorded_once(engine, serve, published, monkeypatch):
+    import mlx_deploy.catalogue.publish_diff as publish_diff
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("disk full")  # after the new prices were written, before commit
+
+    monkeypatch.setattr(publish_diff, "record_changes", broken)
+    serve(paged(with_price(azure_items(), "Standard_NC6s_v3", 2)))
+    [result] = refresh(engine, AZURE)
+    assert result.status == "failed" and "disk full" in result.reason and "previous prices kept" in result.reason
+    assert [run.status for run in runs(engine)].count("failed") == 1
+    assert prices(engine) == published

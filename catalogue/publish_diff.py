@@ -48,7 +48,7 @@ def replace_prices(
         return None
     gone = [(key, row_id, usd) for key, (row_id, usd) in existing.items() if key not in new]
     changed, added = [], []
-    for key, row in zip(keys, prices):
+    for key, row in zip(keys, prices, strict=True):
         old = existing.get(key)
         if old is None:
             added.append(row)

@@ -62,3 +62,17 @@ def test_unknown_provider_is_a_one_line_error(engine, run_mlx):  # noqa: ARG001
 def test_bad_interval_is_a_one_line_error(engine, run_mlx):  # noqa: ARG001
     done = run_mlx("catalogue", "refresh", "--loop", "--every", "often")
     assert done.returncode == 1 and done.stderr.startswith("mlx: error: --every 'often' is not a duration")
+
+
+def test_loop_refreshes_every_interval(engine, serve, monkeypatch):  # noqa: ARG001
+    from mlx_deploy.catalogue.refresh import log_path
+    from mlx_deploy.orchestrator import schedule
+
+    serve(paged(azure_items()))
+    waits = []
+    real = schedule.run_forever
+    monkeypatch.setattr(schedule, "run_forever", lambda run_once, every: real(run_once, every, sleep=waits.append, rounds=2))
+    result = invoke("refresh", "-p", "azure", "-r", "francecentral", "--loop", "--every", "30m", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(waits) == 1 and 1790 < waits[0] <= 1800
+    assert [line.split()[2] for line in log_path().read_text().splitlines()] == ["published", "published"]

@@ -54,7 +54,7 @@ def _run_once(engine, options, as_json: bool, keep_going: bool = False) -> bool:
     from mlx_deploy.orchestrator.errors import RefreshError
 
     try:
-        with _progress(as_json) as progress:
+        with _Progress(as_json) as progress:
             results = run_refresh(engine, options, progress)
     except RefreshError as exc:
         if not keep_going:
@@ -68,7 +68,7 @@ def _run_once(engine, options, as_json: bool, keep_going: bool = False) -> bool:
     return all(result.ok for result in results)
 
 
-class _progress:
+class _Progress:
     """A rich progress bar per provider on stderr; silent with --json."""
 
     def __init__(self, quiet: bool) -> None:

@@ -247,3 +247,9 @@ def test_offer_file_download_403(tmp_path, monkeypatch):
         with pytest.raises(RefreshError) as caught:
             _offer_file(PageSaver(tmp_path, "aws"), "eu-west-1")
     assert caught.value.message.startswith("aws refresh failed on eu-west-1 offer file: HTTP 403 Forbidden from https://pricing.us-east-1.amazonaws.com/")
+
+
+def test_price_list_item_of_unexpected_type():
+    raw = RawPage("get_products", "us-east-1 get_products page 2", payload={"PriceList": [42]}, region="us-east-1")
+    with pytest.raises(RefreshError, match=r"^aws refresh failed on us-east-1 get_products page 2: PriceList\[0\] has an unexpected type int"):
+        query_api_prices(raw)

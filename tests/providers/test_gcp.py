@@ -125,3 +125,11 @@ def test_missing_credentials_give_one_line_with_how_to():
     problem = GcpProvider().credentials_problem()
     assert problem.startswith("no Google Cloud credentials found; configure Application Default Credentials")
     assert "\n" not in problem
+
+
+def test_unexpected_field_type_names_the_sku():
+    broken = copy.deepcopy(USD_SKUS)
+    broken["skus"][0]["pricingInfo"][0]["pricingExpression"]["tieredRates"][0]["unitPrice"]["units"] = ["2"]
+    with pytest.raises(RefreshError) as caught:
+        parse(RawPages("gcp", "t", None, [RawPage("skus", "skus page 7", payload=broken)]))
+    assert caught.value.message.startswith("gcp refresh failed on skus page 7: 'Nvidia Tesla A100 GPU running in Americas' units has an unexpected type list")

@@ -6,7 +6,7 @@ rolls everything back and leaves a failed refresh run with its error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -67,28 +67,34 @@ def publish(
 def publish_all(
     engine: Engine,
     batches: list[ProviderRows],
-    source: str,
+    source: str | Mapping[str, str],
     *,
     regions_in_scope: Iterable[str] | None = None,
     before_commit=None,  # noqa: ANN001
     record_changes: bool = False,
 ) -> dict[str, int]:
-    """Publish several providers in ONE transaction: all of them or none."""
-    run_ids = {batch.provider: start_run(engine, batch.provider, source) for batch in batches}
+    """Publish several providers in ONE transaction: all of them or none.
+
+    `source` is one label for all, or one per provider.
+    """
+    sources = source if isinstance(source, Mapping) else {batch.provider: source for batch in batches}
+    run_ids = {batch.provider: start_run(engine, batch.provider, sources[batch.provider]) for batch in batches}
     scope = None if regions_in_scope is None else list(regions_in_scope)
     try:
         with engine.begin() as conn:
             _bulk_cache(conn)
             for batch in batches:
-                _replace_provider(conn, batch, run_ids[batch.provider], source, scope, before_commit, record_changes)
+                run_id, label = run_ids[batch.provider], sources[batch.provider]
+                _replace_provider(conn, batch, run_id, label, scope, before_commit, record_changes)
     except Exception as exc:
         for run_id in run_ids.values():
             fail_run(engine, run_id, f"{type(exc).__name__}: {exc}")
         if isinstance(exc, RefreshError):
             raise
         names = ", ".join(run_ids)
+        labels = "; ".join(sorted(set(sources.values())))
         raise RefreshError(
-            f"{names}: publishing {source} failed ({type(exc).__name__}: {_short(exc)}); previous prices kept",
+            f"{names}: publishing {labels} failed ({type(exc).__name__}: {_short(exc)}); previous prices kept",
             "Fix the source data and try again; `mlx catalogue status` shows the failed run.",
         ) from exc
     return run_ids

@@ -160,8 +160,9 @@ def migrations_dir() -> Path:
 
 
 def _is_empty(engine: Engine) -> bool:
+    """No successful refresh yet: a new catalogue, or a first load that was killed."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT 1 FROM refresh_runs LIMIT 1")).first() is None
+        return conn.execute(text("SELECT 1 FROM refresh_runs WHERE status = 'succeeded' LIMIT 1")).first() is None
 
 
 @contextmanager

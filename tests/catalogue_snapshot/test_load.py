@@ -98,3 +98,29 @@ def test_broken_rows_raise_a_catalogue_error_and_leave_the_indexes(engine, small
     with pytest.raises(CatalogueError, match="gcp: IndexError"):
         load_bundled_snapshot(engine, broken)
     assert price_indexes(engine) >= {index.name for index in Price.__table__.indexes}
+
+
+def test_a_first_load_that_fails_part_way_leaves_nothing_and_is_retried(monkeypatch):
+    import mlx_deploy.catalogue.publish as publish
+    from mlx_deploy.orchestrator.errors import RefreshError
+
+    original = publish._replace_provider
+
+    def fail_on_gcp(conn, batch, *args):  # noqa: ANN001 - the last provider of the load breaks
+        if batch.provider == "gcp":
+            raise OSError("disk full")
+        return original(conn, batch, *args)
+
+    monkeypatch.setattr(publish, "_replace_provider", fail_on_gcp)
+    with pytest.raises(RefreshError, match="disk full"):
+        open_catalogue()
+    monkeypatch.setattr(publish, "_replace_provider", original)
+    engine = open_catalogue(load_snapshot=False)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Price)) == 0
+    assert price_indexes(engine) >= {index.name for index in Price.__table__.indexes}
+
+    engine = open_catalogue()
+    with engine.connect() as conn:
+        counts = dict(conn.execute(select(Price.provider, func.count()).group_by(Price.provider)).all())
+    assert set(counts) == {"aws", "azure", "gcp"} and min(counts.values()) > 10_000

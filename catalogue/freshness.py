@@ -35,7 +35,7 @@ def stale_after() -> timedelta:
 @dataclass(frozen=True)
 class Staleness:
     provider: str
-    last_success: datetime | None  # None: no successful refresh or snapshot load recorded
+    as_of: datetime | None  # the older of newest price and last successful refresh; None: never refreshed
     age: timedelta | None
 
     def warning(self) -> str:
@@ -49,11 +49,16 @@ class Staleness:
 
 
 def stale_providers(engine: Engine, max_age: timedelta | None = None, now: datetime | None = None) -> list[Staleness]:
-    """Providers with prices in the catalogue whose newest successful refresh is older than max_age."""
+    """Providers with prices whose age passes max_age.
+
+    A provider's age is that of its newest price observation or of its last
+    successful refresh, whichever is older: loading a months-old snapshot
+    today does not make its prices fresh.
+    """
     max_age = max_age or stale_after()
     now = now or datetime.now(timezone.utc)
     with engine.connect() as conn:
-        priced = set(conn.scalars(select(Price.provider).distinct()))
+        observed = dict(conn.execute(select(Price.provider, func.max(Price.observed_at)).group_by(Price.provider)).all())
         latest = dict(
             conn.execute(
                 select(RefreshRun.provider, func.max(RefreshRun.finished_at))
@@ -62,11 +67,14 @@ def stale_providers(engine: Engine, max_age: timedelta | None = None, now: datet
             ).all()
         )
     result = []
-    for provider in sorted(priced):
-        moment = latest.get(provider)
-        if moment is not None and moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+    for provider in sorted(observed):
+        moments = [_utc(m) for m in (latest.get(provider), observed[provider]) if m is not None]
+        moment = min(moments) if latest.get(provider) is not None else None
         age = None if moment is None else now - moment
         if age is None or age > max_age:
             result.append(Staleness(provider, moment, age))
     return result
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

@@ -151,3 +151,12 @@ def test_a_failing_publish_is_recorded_once(engine, serve, published, monkeypatc
     assert result.status == "failed" and "disk full" in result.reason and "previous prices kept" in result.reason
     assert [run.status for run in runs(engine)].count("failed") == 1
     assert prices(engine) == published
+
+
+def test_a_snapshot_loaded_today_is_as_stale_as_its_prices():
+    from mlx_deploy.catalogue.store import open_catalogue
+
+    engine = open_catalogue()
+    stale = {s.provider: s for s in stale_providers(engine, timedelta(days=7))}
+    assert set(stale) == {"aws", "azure", "gcp"}
+    assert all(s.age > timedelta(days=30) for s in stale.values())

@@ -103,6 +103,7 @@ class ProviderStatus:
     regions: int = 0
     prices: int = 0
     spot_prices: int = 0
+    newest_price: datetime | None = None  # newest observed_at: how old the data itself is
     last_refresh: datetime | None = None
     last_source: str | None = None
     last_failure: datetime | None = None
@@ -125,6 +126,9 @@ def provider_status(engine: Engine, providers: Iterable[str]) -> list[ProviderSt
             status = _status(result, provider)
             status.prices += count
             status.spot_prices += count if option == SPOT else 0
+        newest = select(Price.provider, func.max(Price.observed_at)).group_by(Price.provider)
+        for provider, moment in conn.execute(newest):
+            _status(result, provider).newest_price = moment
         for run in _latest_runs(conn, "succeeded"):
             status = _status(result, run.provider)
             status.last_refresh, status.last_source = run.finished_at, run.source

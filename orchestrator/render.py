@@ -67,6 +67,8 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.4f}".rstrip("0").rstrip(".") if value < 100 else f"{value:,.2f}"
     if isinstance(value, datetime):

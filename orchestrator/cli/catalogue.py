@@ -26,6 +26,7 @@ def _open(url: str | None):
 @catalogue_app.command("status")
 def status(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> None:
     """Per provider: instance types, regions, prices, and the last refresh with its age and source."""
+    from mlx_deploy.catalogue.freshness import stale_providers
     from mlx_deploy.catalogue.read import provider_status
     from mlx_deploy.catalogue.store import describe_url, resolve_url
     from mlx_deploy.orchestrator import render
@@ -33,23 +34,32 @@ def status(catalogue: CatalogueOption = None, as_json: JsonOption = False) -> No
 
     engine = _open(catalogue)
     rows = provider_status(engine, provider_names())
+    stale = stale_providers(engine)
     where = describe_url(resolve_url(catalogue))
     if as_json:
-        render.print_json("catalogue.status", [vars(row) for row in rows], catalogue=where)
+        warnings = [s.warning() for s in stale]
+        render.print_json("catalogue.status", [vars(row) for row in rows], catalogue=where, warnings=warnings)
         return
-    table = render.table(
-        f"Catalogue {where}",
-        ("provider", "instance types", "regions", "prices", "spot", "refreshed", "age", "source"),
-        (
-            (r.provider, r.instance_types, r.regions, r.prices, r.spot_prices, r.last_refresh, render.age(r.last_refresh), r.last_source)
-            for r in rows
-        ),
+    columns = ("provider", "instance types", "regions", "prices", "of which spot", "prices as of", "refreshed")
+    table_rows = (
+        (r.provider, r.instance_types, r.regions, r.prices, r.spot_prices, _day(r.newest_price), f"{render.age(r.last_refresh)} ago")
+        for r in rows
     )
     out = render.console()
-    out.print(table)
+    out.print(render.table(f"Catalogue {where}", columns, table_rows))
+    for row in rows:
+        out.print(f"  {row.provider} source: {row.last_source or 'none'}", soft_wrap=True)
     for row in rows:
         if row.last_failure:
-            out.print(f"[yellow]{row.provider}: last refresh failed {render.age(row.last_failure)} ago: {row.last_error}[/]")
+            out.print(f"[yellow]{row.provider}: last refresh failed {render.age(row.last_failure)} ago: {row.last_error}[/]", soft_wrap=True)
+    for item in stale:
+        out.print(f"[yellow]Stale: {item.warning()}[/]", soft_wrap=True)
+
+
+def _day(moment) -> str:  # noqa: ANN001
+    from mlx_deploy.orchestrator.render import age, as_utc
+
+    return "-" if moment is None else f"{as_utc(moment):%Y-%m-%d} ({age(moment)})"
 
 
 @catalogue_app.command("search")

@@ -23,10 +23,14 @@ def choose_candidates(profile, *, provider: str | None = None, region: str | Non
         profile = profile.model_copy(update={"placement": placement})
     from mlx_deploy.orchestrator.quote import quote
 
-    pinned = region is not None or instance_type is not None
-    result = quote(profile, catalogue_url=catalogue_url, top=None if pinned else limit)
-    found = [c for c in result.candidates if _pinned(c, region, instance_type)]
-    return _some(found[:limit], provider, region, instance_type)
+    result = quote(
+        profile,
+        catalogue_url=catalogue_url,
+        top=limit,
+        regions=None if region is None else [region],
+        instance_types=None if instance_type is None else [instance_type],
+    )
+    return _some(result.candidates[:limit], provider, region, instance_type)
 
 
 def _pinned(candidate, region: str | None, instance_type: str | None) -> bool:  # noqa: ANN001

@@ -1,4 +1,7 @@
-"""How fresh each provider's prices are, for warnings in quotes and `status`."""
+"""How fresh each provider's prices are, for warnings in quotes and `status`.
+
+Import-light (SQLAlchemy only inside `stale_providers`): the quote path reads the threshold.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, func, select
-
-from mlx_deploy.catalogue.models import Price, RefreshRun
 from mlx_deploy.orchestrator.errors import ConfigError
 
 STALE_AFTER_ENV = "MLX_STALE_AFTER"
@@ -48,13 +48,17 @@ class Staleness:
         )
 
 
-def stale_providers(engine: Engine, max_age: timedelta | None = None, now: datetime | None = None) -> list[Staleness]:
+def stale_providers(engine, max_age: timedelta | None = None, now: datetime | None = None) -> list[Staleness]:
     """Providers with prices whose age passes max_age.
 
     A provider's age is that of its newest price observation or of its last
     successful refresh, whichever is older: loading a months-old snapshot
     today does not make its prices fresh.
     """
+    from sqlalchemy import func, select
+
+    from mlx_deploy.catalogue.models import Price, RefreshRun
+
     max_age = max_age or stale_after()
     now = now or datetime.now(timezone.utc)
     with engine.connect() as conn:

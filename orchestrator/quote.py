@@ -8,12 +8,11 @@ run. Flow: catalogue read path (`catalogue.offers`) -> `optimizer.rank` ->
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, Candidate, CostLine, GpuInfo, Offer
 
 DEFAULT_TOP = 10
-STALE_AFTER = timedelta(days=7)
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -36,7 +35,7 @@ class ProviderFreshness:
     provider: str
     refreshed_at: datetime | None  # last successful refresh or snapshot load
     source: str | None
-    stale: bool  # refreshed, or priced, longer ago than STALE_AFTER; or never refreshed
+    stale: bool  # refreshed, or priced, longer ago than MLX_STALE_AFTER (7 days); or never refreshed
     prices_observed_at: datetime | None = None  # when the source observed its prices
 
 
@@ -180,10 +179,12 @@ def explain(reader, req, costs, ranking=None) -> NoMatch:  # noqa: ANN001
 
 
 def _catalogue_info(reader, url: str | None, now: datetime | None) -> CatalogueInfo:  # noqa: ANN001
+    from mlx_deploy.catalogue.freshness import stale_after as stale_threshold
     from mlx_deploy.catalogue.offers import freshness
     from mlx_deploy.providers.base import provider_names
 
     now = now or datetime.now(timezone.utc)
+    stale_after = stale_threshold()
     known = {f.provider: f for f in freshness(reader)}
     providers = []
     for name in sorted(set(provider_names()) | set(known)):
@@ -192,7 +193,7 @@ def _catalogue_info(reader, url: str | None, now: datetime | None) -> CatalogueI
             providers.append(ProviderFreshness(name, None, None, True))
             continue
         moments = [m for m in (fresh.refreshed_at, fresh.sample_observed_at) if m is not None]
-        stale = any(now - moment > STALE_AFTER for moment in moments)
+        stale = any(now - moment > stale_after for moment in moments)
         providers.append(ProviderFreshness(name, fresh.refreshed_at, fresh.source, stale, fresh.sample_observed_at))
     return CatalogueInfo(_describe(url), tuple(providers))
 

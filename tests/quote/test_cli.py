@@ -195,3 +195,11 @@ def test_quote_path_imports_no_sqlalchemy_pandas_or_cloud_sdk(catalogue, gpu_yam
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["data"]["candidates"]
     assert done.stderr == ""
+
+
+def test_stale_threshold_follows_mlx_stale_after(run_mlx):
+    args = ("quote", "--cpu", "2", "--memory", "4GiB", "--top", "1", "--json")
+    default = json.loads(run_mlx(*args).stdout)["catalogue"]
+    assert default["stale"] == ["aws", "azure", "gcp"]
+    relaxed = json.loads(run_mlx(*args, env={"MLX_STALE_AFTER": "3650d"}).stdout)["catalogue"]
+    assert relaxed["stale"] == []

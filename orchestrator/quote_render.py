@@ -141,7 +141,9 @@ def footer(result: QuoteResult) -> list[str]:
     for p in info.providers:
         if p.refreshed_at is not None:
             when = as_utc(p.refreshed_at).strftime("%Y-%m-%d %H:%M UTC")
-            lines.append(f"  {p.provider}: refreshed {when} from {p.source}{' (STALE)' if p.stale else ''}")
+            observed = p.prices_observed_at and as_utc(p.prices_observed_at).strftime("%Y-%m-%d")
+            as_of = f"prices as of {observed}, " if observed else ""
+            lines.append(f"  {p.provider}: {as_of}refreshed {when} from {p.source}{' (STALE)' if p.stale else ''}")
     if info.stale:
         lines.append(f"Stale prices: {', '.join(info.stale)}; run `mlx catalogue refresh` for current prices.")
     if info.missing:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def timed(command: list[str], env: dict) -> float:
@@ -27,7 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    mlx = shutil.which("mlx") or sys.exit("mlx is not on PATH: pip install the project first")
+    beside = Path(sys.executable).parent / "mlx"
+    mlx = str(beside) if beside.exists() else shutil.which("mlx") or sys.exit("mlx is not installed: pip install the project first")
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, MLX_HOME=home)
         env.pop("MLX_CATALOGUE_URL", None)

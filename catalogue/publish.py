@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from mlx_deploy.catalogue.models import InstanceType, Price, RefreshRun, Region
 from mlx_deploy.catalogue import publish_diff
-from mlx_deploy.catalogue.rows import InstanceTypeRow, ProviderRows, RegionRow
+from mlx_deploy.catalogue.rows import InstanceTypeRow, PriceRow, ProviderRows, RegionRow
 from mlx_deploy.orchestrator.errors import RefreshError
 
 BATCH = 20_000
@@ -208,20 +208,13 @@ def _delete_prices(conn: Connection, provider: str, regions: Iterable[str] | Non
 
 
 def _insert_prices(conn: Connection, batch: ProviderRows, run_id: int, source: str) -> int:
+    if not batch.prices:
+        return 0
     now = utcnow()
-    prices = batch.prices
-    columns = {
-        "provider": [row.provider for row in prices],
-        "region": [row.region for row in prices],
-        "zone": [row.zone for row in prices],
-        "instance_type": [row.instance_type for row in prices],
-        "purchase_option": [row.purchase_option for row in prices],
-        "os": [row.os for row in prices],
-        "usd_per_hour": [row.usd_per_hour for row in prices],
-        "observed_at": [row.observed_at or now for row in prices],
-        "source": [source] * len(prices),
-        "refresh_run_id": [run_id] * len(prices),
-    }
+    columns = {name: [getattr(row, name) for row in batch.prices] for name in PriceRow._fields}
+    columns["observed_at"] = [moment or now for moment in columns["observed_at"]]
+    columns["source"] = [source] * len(batch.prices)
+    columns["refresh_run_id"] = [run_id] * len(batch.prices)
     return _bulk_insert(conn, Price.__table__, columns)
 
 

@@ -71,3 +71,38 @@ def get_provider(name: str) -> Provider:
     """The provider instance registered under `name` (KeyError if unknown)."""
     module_name, _, class_name = (REGISTRY.get(name) or DEPLOY_ONLY[name]).partition(":")
     return getattr(importlib.import_module(module_name), class_name)()
+
+
+class CloudProvider:
+    """The Provider protocol for a cloud laid out as one subpackage.
+
+    Each member imports its module of the subpackage (`fetch`, `parse`,
+    `credentials`, `tfvars`) only when called, so naming a provider costs no
+    SDK import. A cloud's class sets `package` (its subpackage's `__name__`),
+    `name`, `display_name`, `terraform_module` and, where it applies, `lacks`.
+    """
+
+    package: str
+    name: str
+    display_name: str
+    terraform_module: str
+    lacks: frozenset[str] = frozenset()
+
+    def _part(self, module: str):  # noqa: ANN202
+        return importlib.import_module(f"{self.package}.{module}")
+
+    @property
+    def capacity_error_codes(self) -> frozenset[str]:
+        return self._part("tfvars").CAPACITY_ERROR_CODES
+
+    def tfvars(self, candidate, profile, context) -> dict:  # noqa: ANN001
+        return self._part("tfvars").tfvars(candidate, profile, context)
+
+    def credentials_problem(self) -> str | None:
+        return self._part("credentials").credentials_problem()
+
+    def fetch(self, request: FetchRequest) -> RawPages:
+        return self._part("fetch").fetch(request)
+
+    def parse(self, raw: RawPages) -> ProviderRows:
+        return self._part("parse").parse(raw)

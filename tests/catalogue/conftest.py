@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timezone
 
 import pytest
 
 from mlx_deploy.catalogue.rows import InstanceTypeRow, PriceRow, ProviderRows, RegionRow
-
-POSTGRES_ENV = "MLX_TEST_POSTGRES_URL"
-
-
-def _skip_or_fail(reason: str) -> None:
-    """CI sets MLX_REQUIRE_POSTGRES so that a missing server fails instead of skipping."""
-    if os.environ.get("MLX_REQUIRE_POSTGRES"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _postgres_admin_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        _skip_or_fail(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://mlx:mlx@127.0.0.1/postgres); .ci/run sets it")
-    return url
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    admin_url = _postgres_admin_url()
-    name = f"mlx_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        _skip_or_fail(f"PostgreSQL at {make_url(admin_url).render_as_string()} is not reachable: {exc.orig}")
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def catalogue_url(request, tmp_path) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,25 +25,11 @@ def engine():
 
 
 @pytest.fixture
-def postgres_engine():
+def postgres_engine(postgres_url):
     """An empty catalogue in a fresh PostgreSQL database (dropped afterwards)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = os.environ.get("MLX_TEST_POSTGRES_URL")
-    if not admin_url:
-        reason = "PostgreSQL tests need MLX_TEST_POSTGRES_URL; .ci/run sets it"
-        pytest.fail(reason) if os.environ.get("MLX_REQUIRE_POSTGRES") else pytest.skip(reason)
-    name = f"mlx_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_catalogue(make_url(admin_url).set(database=name).render_as_string(hide_password=False), load_snapshot=False)
+    engine = open_catalogue(postgres_url, load_snapshot=False)
     yield engine
     engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

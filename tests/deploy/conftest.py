@@ -144,20 +144,4 @@ def records_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'records.sqlite'}"
         return
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin_url = os.environ.get("MLX_TEST_POSTGRES_URL")
-    if not admin_url:
-        reason = "PostgreSQL tests need MLX_TEST_POSTGRES_URL; .ci/run sets it"
-        pytest.fail(reason) if os.environ.get("MLX_REQUIRE_POSTGRES") else pytest.skip(reason)
-    name = f"mlx_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield request.getfixturevalue("postgres_url")

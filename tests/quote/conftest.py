@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -76,35 +74,8 @@ def small_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards; skips (or fails in CI) without a server."""
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        _skip_or_fail(f"PostgreSQL tests need {POSTGRES_ENV}; .ci/run sets it")
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    name = f"mlx_quote_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        _skip_or_fail(f"PostgreSQL is not reachable: {exc.orig}")
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
 def small_postgres_url(postgres_url) -> str:
     publish_catalogue(postgres_url, small_catalogue()).dispose()
     return postgres_url
 
 
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("MLX_REQUIRE_POSTGRES"):
-        pytest.fail(reason)
-    pytest.skip(reason)

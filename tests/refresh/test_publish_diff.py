@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +14,6 @@ from mlx_deploy.catalogue.rows import InstanceTypeRow, PriceRow, ProviderRows, R
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):  # noqa: ANN001, ANN201 - overrides the seeded SQLite one
     """A migrated, empty catalogue on SQLite and on a fresh PostgreSQL database."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     from mlx_deploy.catalogue.store import create_catalogue_engine, migrate
 
@@ -27,21 +23,10 @@ def engine(request, tmp_path):  # noqa: ANN001, ANN201 - overrides the seeded SQ
         yield engine
         engine.dispose()
         return
-    admin_url = os.environ.get("MLX_TEST_POSTGRES_URL")
-    if not admin_url:
-        skip = pytest.fail if os.environ.get("MLX_REQUIRE_POSTGRES") else pytest.skip
-        skip("PostgreSQL tests need MLX_TEST_POSTGRES_URL; .ci/run sets it")
-    name = f"mlx_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_catalogue_engine(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    engine = create_catalogue_engine(request.getfixturevalue("postgres_url"))
     migrate(engine)
     yield engine
     engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def rows(prices: dict) -> ProviderRows:

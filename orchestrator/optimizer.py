@@ -97,7 +97,8 @@ def relax(req: Requirements, constraint: str) -> Requirements:
         PURCHASE: {"on_demand": True, "spot": True},
         VCPUS: {"cpu": 0.0},
         MEMORY: {"memory_gib": 0.0},
-        GPU_COUNT: {"gpu_count": 0},
+        # Too few GPUs: look at machines with fewer of the same GPUs, not at CPU-only ones.
+        GPU_COUNT: {"gpu_count": 1 if req.gpu_count > 1 else 0},
         GPU_MODEL: {"gpu_models": None},
         GPU_MEMORY: {"gpu_memory_gib": None},
         NO_GPU: {},

@@ -129,3 +129,13 @@ def test_provider_without_cost_model_costs_instances_only():
     (cand,) = rank(Requirements(cpu=1, memory_gib=1), [offer("x", provider="elsewhere", price=0.3)], COSTS)
     assert [line.item for line in cand.cost_lines] == ["instances"]
     assert math.isclose(cand.allin_usd_per_hour, 0.3)
+
+
+def test_too_few_gpus_relaxes_to_smaller_machines_with_the_same_gpu():
+    req = Requirements(cpu=4, memory_gib=16, gpu_count=16, gpu_models=frozenset({"H100-80GB"}))
+    h100x8 = offer("p5.48xlarge", gpus=8, model="H100-80GB", gpu_memory=80)
+    cpu_only = offer("m5.xlarge", price=0.01)
+    assert rank(req, [h100x8, cpu_only], COSTS) == []
+    (near,) = rank(relax(req, "GPU count"), [h100x8, cpu_only], COSTS)
+    assert near.instance_type == "p5.48xlarge"
+    assert lacks(req, near) == ["needs 16 GPU(s), has 8"]

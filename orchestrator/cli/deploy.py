@@ -99,6 +99,10 @@ def status_command(
     if as_json:
         print_json("deployments", [row.as_json() for row in rows])
         return
+    if not rows:
+        hint = "" if all_ else " (`mlx status --all` includes destroyed ones)"
+        print(f"No deployments{hint}. Start one with `mlx deploy model.yaml --cheapest`.")
+        return
     columns = ("name", "status", "provider", "region", "instance type", "endpoint", "health", "age", "$ so far", "expires")
     cells = [
         (r.name, r.status, r.provider, r.region, r.instance_type, r.endpoint, r.health, age(r.created_at),

@@ -121,3 +121,10 @@ def test_unknown_deployment_names(terraform_env):
     )
     shown = mlx("status", "nope", env=terraform_env)
     assert shown.returncode == 1 and "no deployment named 'nope'" in shown.stderr
+
+
+def test_status_with_no_deployments_says_so(run_mlx):
+    done = run_mlx("status")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("No deployments")
+    assert "mlx deploy" in done.stdout

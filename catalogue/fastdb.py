@@ -126,7 +126,7 @@ def _fast_sqlite(url: str) -> SqliteReader | None:
     try:
         reader = SqliteReader(path)
         version = reader.rows("SELECT version_num FROM alembic_version")
-        loaded = reader.rows("SELECT 1 FROM refresh_runs LIMIT 1")
+        loaded = reader.rows("SELECT 1 FROM refresh_runs WHERE status = 'succeeded' LIMIT 1")
     except sqlite3.Error:
         return None
     if not loaded or not version or version[0][0] != head_revision():

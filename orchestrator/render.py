@@ -76,7 +76,16 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+PIPED_WIDTH = 200
+
+
 def console(stderr: bool = False):
+    """A rich Console; piped into a file or another program, tables keep their
+    width instead of wrapping every cell at rich's default of 80 columns."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH if piped else None)

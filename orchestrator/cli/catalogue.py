@@ -95,11 +95,12 @@ def search(
     if as_json:
         render.print_json("catalogue.search", [offer.as_dict() for offer in offers])
         return
-    columns = ("provider", "region", "zone", "instance type", "vCPU", "GiB", "GPUs", "$/h", "option", "age")
+    columns = ("provider", "region", "zone", "instance type", "vCPU", "GiB", "GPUs", "$/h", "$/GPU/h", "option", "age")
     rows = (
-        (o.provider, o.region, o.zone, o.instance_type, o.vcpus, o.memory_gib, _gpus(o), o.usd_per_hour, o.purchase_option, render.age(o.observed_at))
+        (o.provider, o.region, o.zone, o.instance_type, o.vcpus, o.memory_gib, _gpus(o), o.usd_per_hour,
+         o.usd_per_hour / o.gpu_count if o.gpu_count else None, o.purchase_option, render.age(o.observed_at))
         for o in offers
-    )
+    )  # fmt: skip
     render.console().print(render.table(None, columns, rows, caption=f"{len(offers)} offers" if offers else "No offers match."))
 
 

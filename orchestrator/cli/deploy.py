@@ -120,8 +120,8 @@ def status_command(
 
 def teardown_command(
     name: Optional[str] = typer.Argument(None, help="The deployment to destroy."),
-    all_expired: bool = typer.Option(False, "--all-expired", help="Destroy every deployment whose --ttl has passed."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    all_expired: bool = typer.Option(False, "--all-expired", help="Destroy every deployment whose --ttl has passed; no confirmation (the --ttl was it), so cron can run it."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required without a terminal)."),
     catalogue: Optional[str] = typer.Option(None, "--catalogue", help=CATALOGUE_HELP),
 ) -> None:
     """Destroy a deployment and everything it created; a second teardown is a no-op."""
@@ -131,9 +131,11 @@ def teardown_command(
 
     if (name is None) == (not all_expired):
         raise ConfigError("give a deployment NAME or --all-expired", "e.g. `mlx teardown my-model`.")
+    # --all-expired needs no --yes: the --ttl given at deploy time is the consent,
+    # and a scheduled sweep has no terminal to ask on.
+    if name and not yes:
+        _confirm_teardown(name, catalogue)
     names = expired(catalogue) if all_expired else [name]
-    if name and not yes and sys.stdin.isatty():
-        typer.confirm(f"Destroy {name} and everything it created?", abort=True)
     err = console(stderr=True)
     failures = []
     for each in names:
@@ -151,6 +153,19 @@ def teardown_command(
         from mlx_deploy.orchestrator.errors import DeployError
 
         raise DeployError(f"{len(failures)} teardown(s) failed: " + " | ".join(failures), "Run `mlx teardown NAME` on each.")
+
+
+def _confirm_teardown(name: str, catalogue: str | None) -> None:
+    """Ask before destroying a live deployment, like deploy asks before creating one."""
+    from mlx_deploy.orchestrator.deploy.engine import to_destroy
+
+    record = to_destroy(name, catalogue)
+    if record is None:
+        return  # already destroyed: the teardown is a no-op
+    if not sys.stdin.isatty():
+        raise ConfigError(f"teardown of {name} needs confirmation but stdin is not a terminal", "Pass --yes to destroy it anyway.")
+    where = " ".join(part for part in (record.provider, record.region, record.instance_type) if part) or "nothing chosen yet"
+    typer.confirm(f"Destroy {name} ({where}, {record.status}) and everything it created?", abort=True)
 
 
 def parse_ttl(text: str) -> timedelta:

@@ -138,15 +138,26 @@ def is_capacity_error(output: str, codes: frozenset[str]) -> bool:
     return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(code)}(?![A-Za-z0-9_])", output) for code in codes)
 
 
+def to_destroy(name: str, catalogue_url: str | None = None) -> records.DeploymentView | None:
+    """The live record `teardown(name)` would destroy; None when it is already destroyed."""
+    engine = records.open_records(catalogue_url)
+    return _live_or_none(engine, name)[0]
+
+
+def _live_or_none(engine, name: str) -> tuple[records.DeploymentView | None, records.DeploymentView]:  # noqa: ANN001
+    """(live record or None, newest record); DeployError when mlx never deployed `name`."""
+    last = records.latest(engine, name)
+    if last is None:
+        raise DeployError(f"no deployment named {name!r}", "See `mlx status` for the deployments mlx knows.")
+    return records.active(engine, name), last
+
+
 def teardown(name: str, catalogue_url: str | None = None, progress=lambda message: None) -> records.DeploymentView:  # noqa: ANN001
     """Destroy everything `name` created and mark it destroyed; a no-op when already destroyed."""
     engine = records.open_records(catalogue_url)
     with deployment_lock(name, "teardown"):
-        record = records.active(engine, name)
+        record, last = _live_or_none(engine, name)
         if record is None:
-            last = records.latest(engine, name)
-            if last is None:
-                raise DeployError(f"no deployment named {name!r}", "See `mlx status` for the deployments mlx knows.")
             return last
         workspace = Workspace(Path(record.workspace))
         records.update(engine, record.id, status=records.DESTROYING)

@@ -45,7 +45,7 @@ def test_kill_during_apply_then_status_and_teardown(victims, tmp_path, terraform
     shown = mlx("status", env=terraform_env)
     assert "mlx stopped while applying; run `mlx teardown crashy`" in shown.stdout
 
-    done = mlx("teardown", "crashy", env=terraform_env)
+    done = mlx("teardown", "crashy", "--yes", env=terraform_env)
     assert done.returncode == 0, done.stderr
     assert wait_for(lambda: process_gone(model_pid), 10)
     assert not answers(f"http://127.0.0.1:{port}/")

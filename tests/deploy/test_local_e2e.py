@@ -41,7 +41,7 @@ def test_deploy_status_teardown_end_to_end(tmp_path, terraform_env, isolated_hom
     assert "Traceback" not in again.stderr
 
     time.sleep(1.1)  # let the 1s --ttl pass
-    swept = mlx("teardown", "--all-expired", env=terraform_env)
+    swept = mlx("teardown", "--all-expired", env=terraform_env)  # no terminal, no --yes: as from cron
     assert swept.returncode == 0, swept.stderr
     assert "web is destroyed" in swept.stdout
     assert not answers(url)
@@ -63,7 +63,7 @@ def test_deploy_status_teardown_end_to_end(tmp_path, terraform_env, isolated_hom
     record = json.loads(redo.stdout)["data"]
     cleanup_pids.append(int((Path(record["workspace"]) / "run" / "pid").read_text()))
     assert record["status"] == "running" and record["workspace"] != str(workspace)
-    assert mlx("teardown", "web", env=terraform_env).returncode == 0
+    assert mlx("teardown", "web", "--yes", env=terraform_env).returncode == 0
     assert [row["status"] for row in status_json(terraform_env, "--all")] == ["destroyed", "destroyed"]
 
 
@@ -98,7 +98,7 @@ def test_the_local_example_serves_the_digits_model(tmp_path, terraform_env, clea
     assert answers(f"http://127.0.0.1:{port}/health/ready")
     metadata = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/model/metadata", timeout=5).read())
     assert metadata  # the serving runtime answers its model routes
-    assert mlx("teardown", record["name"], env=terraform_env).returncode == 0
+    assert mlx("teardown", record["name"], "--yes", env=terraform_env).returncode == 0
     assert not answers(f"http://127.0.0.1:{port}/health/ready")
 
 
@@ -117,4 +117,4 @@ def test_auto_runtime_runs_a_process_when_docker_does_not_answer(tmp_path, terra
     cleanup_pids.append(int((workspace / "run" / "pid").read_text()))
     assert not (workspace / "run" / "container").exists()
     assert answers(f"http://127.0.0.1:{port}/")
-    assert mlx("teardown", "auto", env=terraform_env).returncode == 0
+    assert mlx("teardown", "auto", "--yes", env=terraform_env).returncode == 0

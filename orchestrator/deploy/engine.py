@@ -190,5 +190,11 @@ def dry_run(request: DeployRequest) -> tuple[Workspace, str]:
     candidate = request.candidates[0]
     _render(workspace, get_provider(candidate.provider), candidate, request)
     runner = Runner(binary, workspace.root, workspace.logs)
-    runner.init()
-    return workspace, runner.plan()
+    try:
+        runner.init()
+        return workspace, runner.plan()
+    except TerraformFailed as exc:  # its usual hint offers `mlx teardown`, but nothing exists to tear down
+        raise DeployError(
+            exc.message,
+            f"Full log: {exc.log}. A dry run creates and records nothing: fix the cause and run it again.",
+        ) from None

@@ -94,14 +94,30 @@ def test_dry_run_renders_and_plans_without_creating(tmp_path, terraform_env, iso
     assert status_json(terraform_env, "--all") == []
 
 
-def test_terraform_failing_on_init_is_recorded(tmp_path, terraform_env, monkeypatch):
-    # A CLI config whose mirror is empty: init cannot install hashicorp/null.
+def _empty_mirror_config(tmp_path: Path) -> Path:
+    """A CLI config whose mirror is empty: init cannot install hashicorp/null."""
     config = tmp_path / "empty.tfrc"
     (tmp_path / "empty-mirror").mkdir()
     config.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{tmp_path / "empty-mirror"}"\n  }}\n}}\n'
     )
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(config))
+    return config
+
+
+def test_a_failed_dry_run_does_not_offer_a_teardown(tmp_path, terraform_env):
+    model = write_model(tmp_path, "dryfail", free_port())
+    env = {**terraform_env, "TF_CLI_CONFIG_FILE": str(_empty_mirror_config(tmp_path))}
+    done = mlx("deploy", str(model), "--provider", "local", "--dry-run", env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("mlx: error: terraform init failed: ")
+    assert error.endswith("init.log. A dry run creates and records nothing: fix the cause and run it again.")
+    assert "teardown" not in done.stderr
+    assert status_json(terraform_env, "--all") == []
+
+
+def test_terraform_failing_on_init_is_recorded(tmp_path, terraform_env, monkeypatch):
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(_empty_mirror_config(tmp_path)))
     model = write_model(tmp_path, "noinit", free_port())
     done = mlx("deploy", str(model), "--provider", "local", "--yes", env=dict(os.environ))
     assert done.returncode == 1 and "terraform init failed" in done.stderr and "init.log" in done.stderr

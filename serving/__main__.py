@@ -19,6 +19,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model-class", default=None, help="class in model.py, when it has several")
     parser.add_argument("--max-batch-size", type=int, default=None)
     parser.add_argument("--max-wait-ms", type=float, default=None)
+    parser.add_argument("--max-queue", type=int, default=None, help="items that may wait before 503 (default: 8 batches, at least 128)")
     parser.add_argument("--timeout", type=float, default=None, help="per-request timeout in seconds")
     parser.add_argument("--max-body-bytes", type=int, default=None)
     parser.add_argument("--api-keys-file", default=None)
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.api_keys_file:
             settings = settings.with_options(api_keys=settings.api_keys | keys_from_file(args.api_keys_file))
         settings = settings.with_options(
-            max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms,
+            max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
             timeout_s=args.timeout, max_body_bytes=args.max_body_bytes,
         )
         run(args.path, args.host, args.port, settings, args.model_class, args.log_level)

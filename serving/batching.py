@@ -5,6 +5,8 @@ Items wait at most `max_wait_ms` for company, up to `max_batch_size` per call.
 (health checks, metrics, new items) while the model computes. If a whole batch
 raises, each item is retried alone so that one bad item fails only its own
 request.
+The queue is bounded: once `max_queue` items wait, new requests are refused at
+once (the caller answers 503 with Retry-After) instead of waiting to time out.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ class BatchContractError(RuntimeError):
 
 class BatcherStopped(RuntimeError):
     """The server is shutting down; the item was not predicted."""
+
+
+class QueueFull(RuntimeError):
+    """Too many items already wait for the model; nothing of the request was queued."""
 
 
 @dataclass
@@ -50,11 +56,13 @@ class Batcher:
         max_batch_size: int,
         max_wait_ms: float,
         on_batch: Callable[[int, float], None] | None = None,
+        max_queue: int | None = None,
     ) -> None:
         self.predict = predict
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000.0
         self.on_batch = on_batch
+        self.max_queue = max_queue  # None: unbounded
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlx-predict")
         self._task: asyncio.Task | None = None
@@ -73,8 +81,19 @@ class Batcher:
                 pending.future.set_exception(BatcherStopped("server is shutting down"))
         self._executor.shutdown(wait=False, cancel_futures=True)
 
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    def admit(self) -> None:
+        """Refuse a request while the queue is full. A request is admitted whole (all its items)
+        while fewer than `max_queue` items wait, so a large request is never refused for good."""
+        if self.max_queue is not None and self._queue.qsize() >= self.max_queue:
+            raise QueueFull(f"{self._queue.qsize()} items already wait for the model")
+
     async def submit(self, item: Any) -> Any:
-        """Predict one item together with whatever else is waiting; raises that item's error."""
+        """Predict one item together with whatever else is waiting; raises that item's error.
+        Call `admit()` first (once per request) to apply the queue bound."""
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(item, future))
         return await future

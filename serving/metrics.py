@@ -22,6 +22,10 @@ class Metrics:
             "mlx_predict_latency_seconds", "Time of one predict call", buckets=LATENCY_BUCKETS, registry=r
         )
         self.load_seconds = Gauge("mlx_model_load_seconds", "Time the model's load() took", registry=r)
+        self.rejected = Counter(
+            "mlx_rejected_requests", "Requests refused with 503 because the batching queue was full", registry=r
+        )
+        self.queue_depth = Gauge("mlx_queue_depth", "Items waiting for a predict call", registry=r)
         self.ready = Gauge("mlx_model_ready", "1 once load() finished, else 0", registry=r)
 
     def observe_request(self, route: str, method: str, code: int, seconds: float) -> None:

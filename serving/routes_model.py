@@ -25,6 +25,7 @@ class Status(BaseModel):
 class Batching(BaseModel):
     max_batch_size: int
     max_wait_ms: float
+    max_queue: int
 
 
 class MetadataResponse(BaseModel):
@@ -97,7 +98,8 @@ def model_router(runtime: ModelRuntime, auth) -> tuple[APIRouter, type[BaseModel
     @router.get("/model/metadata", response_model=MetadataResponse, responses=errors_doc(401), tags=["model"],
                 dependencies=[Depends(auth)])
     async def metadata() -> MetadataResponse:
-        batching = Batching(max_batch_size=runtime.max_batch_size, max_wait_ms=runtime.max_wait_ms)
+        batching = Batching(max_batch_size=runtime.max_batch_size, max_wait_ms=runtime.max_wait_ms,
+                            max_queue=runtime.max_queue)
         return MetadataResponse(metadata=runtime.metadata, batching=batching)
 
     @router.post("/model/predict", response_model=response_model, tags=["model"], dependencies=[Depends(auth)],

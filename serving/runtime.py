@@ -9,15 +9,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mlx_deploy.serving.batching import Batcher, BatcherStopped
+from mlx_deploy.serving.batching import Batcher, BatcherStopped, QueueFull
 from mlx_deploy.serving.errors import ApiError
 from mlx_deploy.serving.metrics import Metrics
 from mlx_deploy.serving.model import InvalidInput, Model, UnsupportedUpload
-from mlx_deploy.serving.settings import ServeSettings
+from mlx_deploy.serving.settings import ServeSettings, default_max_queue
 
 log = logging.getLogger("mlx_deploy.serving")
 
 LOADING, READY, FAILED = "loading", "ready", "failed"
+RETRY_AFTER_S = 1
+REJECTION_LOG_EVERY_S = 10.0
 
 
 class ModelRuntime:
@@ -30,8 +32,13 @@ class ModelRuntime:
         self.load_error = ""
         self.max_batch_size = settings.max_batch_size or model.max_batch_size
         self.max_wait_ms = model.max_wait_ms if settings.max_wait_ms is None else settings.max_wait_ms
+        self.max_queue = settings.max_queue or default_max_queue(self.max_batch_size)
         self._load_task: asyncio.Task | None = None
-        self.batcher = Batcher(self._predict_checked, self.max_batch_size, self.max_wait_ms, metrics.observe_batch)
+        self._last_rejection_log = float("-inf")
+        self.batcher = Batcher(
+            self._predict_checked, self.max_batch_size, self.max_wait_ms, metrics.observe_batch, self.max_queue
+        )
+        metrics.queue_depth.set_function(lambda: self.batcher.queued)
 
     def start(self) -> None:
         """Start batching and load the model in the background: liveness answers meanwhile."""
@@ -95,9 +102,23 @@ class ModelRuntime:
         except ValidationError as exc:
             return exc
 
+    def _reject(self, exc: QueueFull) -> ApiError:
+        self.metrics.rejected.inc()
+        now = time.monotonic()
+        if now - self._last_rejection_log >= REJECTION_LOG_EVERY_S:  # one line per burst, not one per request
+            self._last_rejection_log = now
+            log.warning("queue full (%d items): refusing requests with 503; add replicas or raise MLX_MAX_QUEUE",
+                        self.max_queue)
+        message = f"server busy: {exc}; retry after {RETRY_AFTER_S} s or on another replica"
+        return ApiError(503, message, {"Retry-After": str(RETRY_AFTER_S)}, quiet=True)
+
     async def infer(self, items: list) -> list[BaseModel]:
         """Predict every item (batched with other requests); the first failure decides the error."""
         self.require_ready()
+        try:
+            self.batcher.admit()
+        except QueueFull as exc:
+            raise self._reject(exc) from None
         timeout = self.settings.timeout_s
         try:
             async with asyncio.timeout(timeout):

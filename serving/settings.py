@@ -7,6 +7,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+QUEUED_BATCHES = 8  # default queue bound: this many full batches may wait
+MIN_MAX_QUEUE = 128  # so an unbatched server still takes a burst of concurrent clients
+
+
+def default_max_queue(max_batch_size: int) -> int:
+    return max(MIN_MAX_QUEUE, QUEUED_BATCHES * max_batch_size)
 
 
 class SettingsError(ValueError):
@@ -17,6 +23,7 @@ class SettingsError(ValueError):
 class ServeSettings:
     max_batch_size: int | None = None  # None: the model class's default
     max_wait_ms: float | None = None
+    max_queue: int | None = None  # None: default_max_queue(max batch size)
     timeout_s: float = 30.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     api_keys: frozenset[str] = field(default_factory=frozenset)
@@ -26,6 +33,8 @@ class ServeSettings:
             raise SettingsError("max batch size must be at least 1")
         if self.max_wait_ms is not None and self.max_wait_ms < 0:
             raise SettingsError("max wait must be 0 ms or more")
+        if self.max_queue is not None and self.max_queue < 1:
+            raise SettingsError("max queue must be at least 1 item")
         if self.timeout_s <= 0:
             raise SettingsError("request timeout must be above 0 seconds")
         if self.max_body_bytes < 1024:
@@ -66,7 +75,7 @@ def _number(env: dict, name: str, kind: type):
 
 
 def settings_from_env(env: dict | None = None) -> ServeSettings:
-    """MLX_API_KEYS (comma-separated), MLX_API_KEYS_FILE, MLX_MAX_BATCH_SIZE, ..."""
+    """MLX_API_KEYS (comma-separated), MLX_API_KEYS_FILE, MLX_MAX_BATCH_SIZE, MLX_MAX_QUEUE, ..."""
     env = os.environ if env is None else env
     keys = parse_keys(env.get("MLX_API_KEYS", ""))
     if env.get("MLX_API_KEYS_FILE"):
@@ -74,6 +83,7 @@ def settings_from_env(env: dict | None = None) -> ServeSettings:
     return ServeSettings(api_keys=keys).with_options(
         max_batch_size=_number(env, "MLX_MAX_BATCH_SIZE", int),
         max_wait_ms=_number(env, "MLX_MAX_WAIT_MS", float),
+        max_queue=_number(env, "MLX_MAX_QUEUE", int),
         timeout_s=_number(env, "MLX_REQUEST_TIMEOUT_S", float),
         max_body_bytes=_number(env, "MLX_MAX_BODY_BYTES", int),
     )

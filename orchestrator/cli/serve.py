@@ -26,6 +26,7 @@ def serve(
     model_class: Annotated[str | None, typer.Option(help="Class in model.py, when it defines several.")] = None,
     max_batch_size: Annotated[int | None, typer.Option(min=1, help="Items per predict call (1 = no batching).")] = None,
     max_wait_ms: Annotated[float | None, typer.Option(min=0, help="How long an item waits for company.")] = None,
+    max_queue: Annotated[int | None, typer.Option(min=1, help="Items that may wait before 503 (default: 8 batches, at least 128).")] = None,
     timeout: Annotated[float | None, typer.Option(min=0.001, help="Per-request timeout, seconds.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(min=1024, help="Largest request body accepted.")] = None,
     api_keys_file: Annotated[Path | None, typer.Option(help="File with API keys, one a line (adds to MLX_API_KEYS).")] = None,
@@ -49,7 +50,8 @@ def serve(
         if api_keys_file is not None:
             settings = settings.with_options(api_keys=settings.api_keys | keys_from_file(api_keys_file))
         settings = settings.with_options(
-            max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, timeout_s=timeout, max_body_bytes=max_body_bytes
+            max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue, timeout_s=timeout,
+            max_body_bytes=max_body_bytes,
         )
         run(project_dir(path), host, port, settings, model_class, log_level)
     except SettingsError as exc:

@@ -63,7 +63,7 @@ def test_metadata(digits_url, auth):
     assert body["status"] == "ok"
     assert body["metadata"]["name"] == "digits"
     assert body["metadata"]["licence"].startswith("BSD-3-Clause")
-    assert body["batching"] == {"max_batch_size": 64, "max_wait_ms": 0.0}
+    assert body["batching"] == {"max_batch_size": 64, "max_wait_ms": 0.0, "max_queue": 512}
 
 
 def test_predict_pixels_classifies_digits(digits_url, auth):

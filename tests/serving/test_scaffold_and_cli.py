@@ -130,6 +130,9 @@ def test_settings_from_environment(tmp_path):
     assert parse_keys("") == frozenset() and keys_from_file(keys) == {"file-key"}
     with pytest.raises(SettingsError, match="at least 1"):
         settings_from_env({"MLX_MAX_BATCH_SIZE": "0"})
+    assert settings_from_env({"MLX_MAX_QUEUE": "5"}).max_queue == 5
+    with pytest.raises(SettingsError, match="max queue must be at least 1"):
+        settings_from_env({"MLX_MAX_QUEUE": "0"})
 
 
 def test_serving_imports_nothing_from_the_orchestrator():

@@ -2,6 +2,7 @@
 # Start the model for the local target (null_resource create provisioner).
 # Errors start with a code mlx recognises, e.g. LocalCapacityExceeded.
 set -eu
+. "$(dirname "$0")/started.sh"
 
 mkdir -p "$MLX_STATE_DIR"
 chmod 700 "$MLX_STATE_DIR"
@@ -46,11 +47,15 @@ export PORT="$MLX_HOST_PORT"
 # setsid: the model outlives Terraform and mlx, and stop.sh can end its whole
 # process group.
 setsid sh -c "exec $MLX_COMMAND" </dev/null >"$log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-echo $! >"$MLX_STATE_DIR/pid"
+pid=$!
+# The start time goes first, so stop.sh never sees a pid it cannot check:
+# it kills nothing whose start time differs (the pid was reused).
+started "$pid" >"$MLX_STATE_DIR/pid.start" || true
+echo "$pid" >"$MLX_STATE_DIR/pid"
 sleep 0.5
-if ! kill -0 "$(cat "$MLX_STATE_DIR/pid")" 2>/dev/null; then
+if ! kill -0 "$pid" 2>/dev/null; then
   echo "ModelExited: the model process stopped at once; its log ends with:" >&2
   tail -n 5 "$log" >&2
-  rm -f "$MLX_STATE_DIR/pid"
+  rm -f "$MLX_STATE_DIR/pid" "$MLX_STATE_DIR/pid.start"
   exit 1
 fi

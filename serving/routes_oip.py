@@ -55,9 +55,11 @@ def oip_router(runtime: ModelRuntime, auth, server_version: str) -> APIRouter:
     meta = runtime.metadata
     router = APIRouter(prefix="/v2", tags=["open inference protocol v2"])
 
-    def check_name(name: str) -> None:
+    def check_name(name: str, version: str | None = None) -> None:
         if name != meta.name:
             raise ApiError(404, f"no model named {name!r} here; this server serves {meta.name!r}")
+        if version is not None and version != meta.version:
+            raise ApiError(404, f"model {name!r} has no version {version!r}; this server serves version {meta.version!r}")
 
     @router.get("", response_model=ServerMetadata)
     async def server_metadata() -> ServerMetadata:
@@ -73,28 +75,14 @@ def oip_router(runtime: ModelRuntime, auth, server_version: str) -> APIRouter:
         runtime.require_ready()
         return Ready(ready=True)
 
-    @router.get("/models/{name}/ready", response_model=Ready, responses=oip_errors(404, 503))
-    async def model_ready(name: str) -> Ready:
-        check_name(name)
-        runtime.require_ready()
-        return Ready(ready=True)
-
-    @router.get("/models/{name}", response_model=ModelMetadataV2, responses=oip_errors(401, 404, 422),
-                dependencies=[Depends(auth)])
-    async def model_metadata(name: str) -> ModelMetadataV2:
-        check_name(name)
+    def model_metadata() -> ModelMetadataV2:
         return ModelMetadataV2(
             name=meta.name, versions=[meta.version], platform=meta.framework or "python",
             inputs=_tensors(model_cls.input_tensors, model_cls.Input),
             outputs=_tensors(model_cls.output_tensors, model_cls.Output),
         )
 
-    @router.post("/models/{name}/infer", response_model=InferResponse, dependencies=[Depends(auth)],
-                 responses=oip_errors(400, 401, 404, 413, 415, 422, 500, 503, 504),
-                 openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/json": {"schema": {"$ref": "#/components/schemas/InferRequest"}}}}})
-    async def infer(name: str, request: Request) -> InferResponse:
-        check_name(name)
+    async def infer(request: Request) -> InferResponse:
         runtime.require_ready()
         kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if kind not in ("application/json", ""):
@@ -111,5 +99,44 @@ def oip_router(runtime: ModelRuntime, auth, server_version: str) -> APIRouter:
             model_name=meta.name, model_version=meta.version, id=infer_request.id,
             outputs=response_tensors(outputs, model_cls, infer_request.outputs),
         )
+
+    metadata_doc = {"response_model": ModelMetadataV2, "responses": oip_errors(401, 404, 422),
+                    "dependencies": [Depends(auth)]}
+    infer_doc = {"response_model": InferResponse, "dependencies": [Depends(auth)],
+                 "responses": oip_errors(400, 401, 404, 413, 415, 422, 500, 503, 504),
+                 "openapi_extra": {"requestBody": {"required": True, "content": {
+                     "application/json": {"schema": {"$ref": "#/components/schemas/InferRequest"}}}}}}
+
+    @router.get("/models/{name}/ready", response_model=Ready, responses=oip_errors(404, 503))
+    async def model_ready(name: str) -> Ready:
+        check_name(name)
+        runtime.require_ready()
+        return Ready(ready=True)
+
+    @router.get("/models/{name}/versions/{version}/ready", response_model=Ready, responses=oip_errors(404, 503))
+    async def model_version_ready(name: str, version: str) -> Ready:
+        check_name(name, version)
+        runtime.require_ready()
+        return Ready(ready=True)
+
+    @router.get("/models/{name}", **metadata_doc)
+    async def get_model(name: str) -> ModelMetadataV2:
+        check_name(name)
+        return model_metadata()
+
+    @router.get("/models/{name}/versions/{version}", **metadata_doc)
+    async def get_model_version(name: str, version: str) -> ModelMetadataV2:
+        check_name(name, version)
+        return model_metadata()
+
+    @router.post("/models/{name}/infer", **infer_doc)
+    async def infer_model(name: str, request: Request) -> InferResponse:
+        check_name(name)
+        return await infer(request)
+
+    @router.post("/models/{name}/versions/{version}/infer", **infer_doc)
+    async def infer_model_version(name: str, version: str, request: Request) -> InferResponse:
+        check_name(name, version)
+        return await infer(request)
 
     return router

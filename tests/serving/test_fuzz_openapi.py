@@ -32,7 +32,8 @@ def schema(digits_url):
 
 def test_schema_lists_every_route(schema):
     labels = {op.label for op in operations(schema)}
-    assert {"POST /model/predict", "GET /model/metadata", "POST /v2/models/{name}/infer", "GET /health/ready"} <= labels
+    assert {"POST /model/predict", "GET /model/metadata", "POST /v2/models/{name}/infer", "GET /health/ready",
+            "GET /v2/models/{name}/versions/{version}", "POST /v2/models/{name}/versions/{version}/infer"} <= labels
 
 
 def fuzz(schema, base_url, headers, mode) -> Counter:

@@ -33,14 +33,15 @@ def predict(url, auth, body, **kwargs):
 
 
 def test_health_routes_are_open(digits_url):
-    for path in ("/health", "/health/ready", "/v2/health/live", "/v2/health/ready", "/v2/models/digits/ready", "/v2"):
+    for path in ("/health", "/health/ready", "/v2/health/live", "/v2/health/ready", "/v2/models/digits/ready",
+                 "/v2/models/digits/versions/1.0.0/ready", "/v2"):
         response = httpx.get(digits_url + path)
         assert response.status_code == 200, path
     assert httpx.get(digits_url + "/health/ready").json() == {"status": "ok"}
     assert httpx.get(digits_url + "/v2/health/ready").json()["ready"] is True
 
 
-@pytest.mark.parametrize("path", ["/model/metadata", "/metrics", "/v2/models/digits"])
+@pytest.mark.parametrize("path", ["/model/metadata", "/metrics", "/v2/models/digits", "/v2/models/digits/versions/1.0.0"])
 def test_model_routes_need_a_key(digits_url, path):
     missing = httpx.get(digits_url + path)
     wrong = httpx.get(digits_url + path, headers={"Authorization": "Bearer nope"})
@@ -168,6 +169,32 @@ def test_oip_metadata_and_infer(digits_url, auth):
     assert outputs["probabilities"]["shape"] == [2, 10]
     only = dict(request, outputs=[{"name": "label"}])
     assert [o["name"] for o in httpx.post(digits_url + "/v2/models/digits/infer", json=only, headers=auth).json()["outputs"]] == ["label"]
+
+
+def test_oip_versioned_routes(digits_url, auth):
+    versioned = digits_url + "/v2/models/digits/versions/1.0.0"
+    assert httpx.get(versioned, headers=auth).json() == httpx.get(digits_url + "/v2/models/digits", headers=auth).json()
+    request = {"id": "v", "inputs": [{"name": "pixels", "shape": [1, 8, 8], "datatype": "FP32",
+                                      "data": DIGITS_DATA.images[4].ravel().tolist()}]}
+    response = httpx.post(versioned + "/infer", json=request, headers=auth)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model_version"] == "1.0.0" and body["id"] == "v"
+    assert {o["name"]: o["data"] for o in body["outputs"]}["label"] == [4]
+    assert httpx.post(versioned + "/infer", json=request).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v2/models/digits/versions/2.0.0"), ("POST", "/v2/models/digits/versions/1.0/infer"),
+     ("GET", "/v2/models/digits/versions/0.9.0/ready"), ("POST", "/v2/models/other/versions/1.0.0/infer")],
+)
+def test_oip_unknown_version_or_name_is_404(digits_url, auth, method, path):
+    request = {"inputs": [{"name": "pixels", "shape": [1, 8, 8], "datatype": "FP32", "data": [0.0] * 64}]}
+    response = httpx.request(method, digits_url + path, headers=auth, json=request if method == "POST" else None)
+    assert response.status_code == 404
+    message = response.json()["error"]
+    assert ("no version" in message and "'1.0.0'" in message) or "no model named 'other'" in message
 
 
 def test_oip_infer_with_image_bytes(digits_url, auth):

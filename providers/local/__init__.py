@@ -1,7 +1,8 @@
 """The local deploy target: this machine, at no cost, for development and tests.
 
 It has no catalogue prices (`lacks` "prices"): the deploy engine asks it for
-its one candidate instead of quoting.
+its one candidate instead of quoting. It runs one process, so it `lacks`
+"replicas": a profile asking for more than one is refused before Terraform.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ INSTANCE_TYPE = "host"
 class LocalProvider:
     name = "local"
     display_name = "This machine"
-    lacks: frozenset[str] = frozenset({"prices", "spot", "catalogue_refresh"})
+    lacks: frozenset[str] = frozenset({"prices", "spot", "catalogue_refresh", "replicas"})
     terraform_module = TERRAFORM_MODULE
     capacity_error_codes = CAPACITY_ERROR_CODES
 

@@ -43,7 +43,7 @@ class GpuInfo:
 class CostLine:
     """One line of an all-in cost: what it is, how it is computed, and its source."""
 
-    item: str  # instances, control_plane, load_balancer, disk
+    item: str  # instances, control_plane, load_balancer, system_pool, disk
     description: str
     usd_per_hour: float
     source: str

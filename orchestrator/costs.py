@@ -3,7 +3,9 @@
 Lines per candidate, each from a per-provider cost model kept as data (the
 catalogue's `cost_items` table, seeded from `cost_items.json` with each
 item's source): nodes x instance price, the managed cluster's control-plane
-fee, one load balancer, and the node disks. Monthly figures are 730 hours.
+fee, one load balancer, any extra node the provider's module always adds
+(AKS's one-node system pool), and the node disks. Monthly figures are 730
+hours.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from pathlib import Path
 from mlx_deploy.orchestrator.candidates import HOURS_PER_MONTH, CostLine
 
 CONTROL_PLANE, LOAD_BALANCER, DISK = "control_plane", "load_balancer", "disk_gib_month"
+SYSTEM_POOL = "system_pool"  # a fixed node outside the chosen pool, for providers whose module adds one
+# Per-hour items every deployment pays once, whatever its nodes, with their default labels.
+FIXED_ITEMS = (
+    (CONTROL_PLANE, "managed Kubernetes control plane"),
+    (LOAD_BALANCER, "load balancer"),
+    (SYSTEM_POOL, "system node pool"),
+)
 DATA_FILE = "cost_items.json"
 # cost_items has no description column: it travels in `source` after this separator.
 DESCRIPTION_SEP = " -- "
@@ -43,8 +52,8 @@ class CostModel:
         return {provider for provider, _item in self.items}
 
     def fixed_usd_per_hour(self, provider: str) -> float:
-        """Control plane plus load balancer: what a deployment costs before any node."""
-        return sum(item.usd for name in (CONTROL_PLANE, LOAD_BALANCER) if (item := self.get(provider, name)))
+        """The fixed items (control plane, load balancer, system pool): what a deployment costs before any chosen node."""
+        return sum(item.usd for name, _label in FIXED_ITEMS if (item := self.get(provider, name)))
 
     @classmethod
     def of(cls, items: list[CostItem]) -> CostModel:
@@ -84,7 +93,7 @@ def cost_lines(
             "catalogue price",
         )
     ]
-    for name, label in ((CONTROL_PLANE, "managed Kubernetes control plane"), (LOAD_BALANCER, "load balancer")):
+    for name, label in FIXED_ITEMS:
         item = model.get(provider, name)
         if item is not None:
             lines.append(CostLine(name, item.description or label, item.usd, item.source))
@@ -99,7 +108,7 @@ def cost_lines(
 def allin_usd_per_hour(provider: str, nodes: int, usd_per_hour: float, node_disk_gib: float, model: CostModel) -> float:
     """The sum of `cost_lines`, without building them: the same additions in the same order, so equal to the bit."""
     total = 0 + nodes * usd_per_hour
-    for name in (CONTROL_PLANE, LOAD_BALANCER):
+    for name, _label in FIXED_ITEMS:
         item = model.get(provider, name)
         if item is not None:
             total += item.usd

@@ -133,6 +133,8 @@ def brute_force(req: Requirements, offers: list[Offer]) -> list[tuple]:
         node_disk = req.disk_gib * math.ceil(req.replicas / nodes)
         total = 0.0 + nodes * o.usd_per_hour
         total += COSTS.get(o.provider, "control_plane").usd + COSTS.get(o.provider, "load_balancer").usd
+        system_pool = COSTS.get(o.provider, "system_pool")  # AKS's one-node system pool; other clouds have none
+        total += system_pool.usd if system_pool else 0.0
         total += nodes * node_disk * COSTS.get(o.provider, "disk_gib_month").usd / HOURS_PER_MONTH
         limits = [x for x in (req.max_hourly_usd,) if x]
         if limits and total > min(limits) + 1e-9:

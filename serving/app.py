@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from mlx_deploy.serving.asgi import ServingMiddleware
 from mlx_deploy.serving.auth import api_key_dependency
+from mlx_deploy.serving.docs_ui import install_docs
 from mlx_deploy.serving.errors import ApiError, error_response
 from mlx_deploy.serving.metrics import Metrics
 from mlx_deploy.serving.model import Model
@@ -84,7 +85,7 @@ def create_app(model: Model, settings: ServeSettings | None = None) -> FastAPI:
 
     meta = model.metadata
     app = FastAPI(
-        title=f"{meta.name} (mlx serving)", version=meta.version, lifespan=lifespan,
+        title=f"{meta.name} (mlx serving)", version=meta.version, lifespan=lifespan, docs_url=None,
         description=f"{meta.description}\n\nLicence: {meta.licence or 'not stated'}. Source: {meta.source or 'not stated'}.",
     )
     app.state.runtime = runtime
@@ -93,6 +94,7 @@ def create_app(model: Model, settings: ServeSettings | None = None) -> FastAPI:
     predict_routes, predict_request = model_router(runtime, auth)
     app.include_router(predict_routes)
     app.include_router(oip_router(runtime, auth, _server_version()))
+    install_docs(app)
     _install_openapi(app, {"PredictRequest": predict_request, "InferRequest": InferRequest})
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
     return app

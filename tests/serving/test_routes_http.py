@@ -11,6 +11,8 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
+from serving_helpers import echo_app, running
+
 DIGITS_DATA = load_digits()
 
 
@@ -252,3 +254,27 @@ def test_openapi_and_swagger_ui(digits_url):
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     docs = httpx.get(digits_url + "/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
+
+
+def test_swagger_ui_is_served_from_local_assets(digits_url):
+    docs = httpx.get(digits_url + "/docs").text
+    assert "'/docs/assets/swagger-ui-bundle.js'" in docs or '"/docs/assets/swagger-ui-bundle.js"' in docs
+    assert "/docs/assets/swagger-ui.css" in docs and "/openapi.json" in docs
+    assert "cdn" not in docs.lower() and "https://" not in docs.split("<body>")[0]
+    script = httpx.get(digits_url + "/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "SwaggerUIBundle" in script.text
+    css = httpx.get(digits_url + "/docs/assets/swagger-ui.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    missing = httpx.get(digits_url + "/docs/assets/nope.js")
+    assert missing.status_code == 404 and missing.json()["status"] == "error"
+
+
+def test_swagger_ui_falls_back_to_the_cdn_without_the_bundle(monkeypatch):
+    from mlx_deploy.serving import docs_ui
+
+    monkeypatch.setattr(docs_ui, "local_swagger_assets", lambda: None)
+    with running(echo_app()) as base:
+        docs = httpx.get(base + "/docs")
+        assert docs.status_code == 200 and "cdn.jsdelivr.net/npm/swagger-ui-dist" in docs.text
+        assert httpx.get(base + "/docs/assets/swagger-ui.css").status_code == 404

@@ -23,6 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=None, help="per-request timeout in seconds")
     parser.add_argument("--max-body-bytes", type=int, default=None)
     parser.add_argument("--api-keys-file", default=None)
+    parser.add_argument("--metrics-public", action="store_true", default=None,
+                        help="serve /metrics without an API key (also MLX_METRICS_PUBLIC=1)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser.parse_args(argv)
 
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings.with_options(api_keys=settings.api_keys | keys_from_file(args.api_keys_file))
         settings = settings.with_options(
             max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
-            timeout_s=args.timeout, max_body_bytes=args.max_body_bytes,
+            timeout_s=args.timeout, max_body_bytes=args.max_body_bytes, metrics_public=args.metrics_public,
         )
         run(args.path, args.host, args.port, settings, args.model_class, args.log_level)
     except (ModelLoadError, SettingsError) as exc:

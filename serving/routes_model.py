@@ -122,6 +122,7 @@ def model_router(runtime: ModelRuntime, auth) -> tuple[APIRouter, type[BaseModel
 
 
 def health_router(runtime: ModelRuntime, auth) -> APIRouter:
+    """Health and metrics; /metrics needs a key unless the settings make it public."""
     router = APIRouter()
 
     @router.get("/health", response_model=Status, responses=errors_doc(503), tags=["health"])
@@ -137,8 +138,10 @@ def health_router(runtime: ModelRuntime, auth) -> APIRouter:
     json_401 = {401: {"description": "Missing or wrong API key", "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}}
 
-    @router.get("/metrics", tags=["health"], dependencies=[Depends(auth)], responses=json_401,
-                response_class=PlainTextResponse)
+    public = runtime.settings.metrics_public
+
+    @router.get("/metrics", tags=["health"], dependencies=[] if public else [Depends(auth)],
+                responses={} if public else json_401, response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 

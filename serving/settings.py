@@ -27,6 +27,7 @@ class ServeSettings:
     timeout_s: float = 30.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     api_keys: frozenset[str] = field(default_factory=frozenset)
+    metrics_public: bool = False  # /metrics without a key (scrapers inside a private network)
 
     def checked(self) -> "ServeSettings":
         if self.max_batch_size is not None and self.max_batch_size < 1:
@@ -74,6 +75,17 @@ def _number(env: dict, name: str, kind: type):
         raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}; fix or unset it") from exc
 
 
+def _flag(env: dict, name: str) -> bool | None:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={env[name]!r} is not a yes/no flag; set it to 1 or 0")
+
+
 def settings_from_env(env: dict | None = None) -> ServeSettings:
     """MLX_API_KEYS (comma-separated), MLX_API_KEYS_FILE, MLX_MAX_BATCH_SIZE, MLX_MAX_QUEUE, ..."""
     env = os.environ if env is None else env
@@ -86,4 +98,5 @@ def settings_from_env(env: dict | None = None) -> ServeSettings:
         max_queue=_number(env, "MLX_MAX_QUEUE", int),
         timeout_s=_number(env, "MLX_REQUEST_TIMEOUT_S", float),
         max_body_bytes=_number(env, "MLX_MAX_BODY_BYTES", int),
+        metrics_public=_flag(env, "MLX_METRICS_PUBLIC"),
     )

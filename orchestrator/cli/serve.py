@@ -30,6 +30,7 @@ def serve(
     timeout: Annotated[float | None, typer.Option(min=0.001, help="Per-request timeout, seconds.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(min=1024, help="Largest request body accepted.")] = None,
     api_keys_file: Annotated[Path | None, typer.Option(help="File with API keys, one a line (adds to MLX_API_KEYS).")] = None,
+    metrics_public: Annotated[bool, typer.Option("--metrics-public", help="Serve /metrics without an API key (also MLX_METRICS_PUBLIC=1).")] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Serve a model: MAX-style /model/predict, Open Inference Protocol v2, /docs, /metrics.
@@ -51,7 +52,7 @@ def serve(
             settings = settings.with_options(api_keys=settings.api_keys | keys_from_file(api_keys_file))
         settings = settings.with_options(
             max_batch_size=max_batch_size, max_wait_ms=max_wait_ms, max_queue=max_queue, timeout_s=timeout,
-            max_body_bytes=max_body_bytes,
+            max_body_bytes=max_body_bytes, metrics_public=metrics_public or None,
         )
         run(project_dir(path), host, port, settings, model_class, log_level)
     except SettingsError as exc:

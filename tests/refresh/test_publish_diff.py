@@ -100,3 +100,18 @@ def test_recorded_changes_on_the_delete_and_insert_path(engine):  # noqa: ANN001
     with engine.connect() as conn:
         kinds = sorted((r.instance_type, r.old_usd_per_hour, r.new_usd_per_hour) for r in conn.execute(select(PriceChange).where(PriceChange.refresh_run_id == run)))
     assert kinds == [("b.large", 0.2, 0.25), ("c.large", 0.03, None), ("d.large", None, 0.4)]
+
+
+def test_first_refresh_records_each_price_as_added_and_nothing_else(engine):  # noqa: ANN001
+    from mlx_deploy.catalogue.models import PriceChange
+
+    other = ProviderRows("gcp", [RegionRow("gcp", "us-east1")], [InstanceTypeRow("gcp", "n2-standard-2", 2, 8)],
+                         [PriceRow("gcp", "us-east1", "n2-standard-2", "on-demand", 0.09)])
+    publish(engine, other, "other provider", record_changes=True)
+    run = publish(engine, rows(OLD), "first", record_changes=True)
+    with engine.connect() as conn:
+        found = {
+            (r.provider, r.region, r.zone, r.instance_type, r.purchase_option): (r.old_usd_per_hour, r.new_usd_per_hour)
+            for r in conn.execute(select(PriceChange).where(PriceChange.refresh_run_id == run))
+        }
+    assert found == {("aws", *key): (None, usd) for key, usd in OLD.items()}

@@ -107,14 +107,15 @@ def _append(out, part: Path) -> None:  # noqa: ANN001
 
 
 def parse_child(path: str) -> None:
-    from mlx_deploy.providers.aws.offers import offer_file_prices
+    from mlx_deploy.providers.aws.offers import json_stream_backend, offer_file_prices
     from mlx_deploy.providers.raw import RawPage
 
     start, cpu = time.perf_counter(), time.process_time()
     prices = offer_file_prices(RawPage("offer_file", "bench offer file", path=Path(path), region="us-east-1"))
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "prices": len(prices), "peak_rss_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "prices": len(prices), "peak_rss_mb": peak_mb,
+                      "backend": json_stream_backend().__name__}))
 
 
 def main() -> None:
@@ -139,7 +140,7 @@ def main() -> None:
     # CPU time too: on a shared machine the wall time includes waiting for a core.
     print(f"parsed in {figures['seconds']:.1f}s wall, {figures['cpu_seconds']:.1f}s CPU: {rate:.0f} MB/s wall, "
           f"{cpu_rate:.0f} MB/s per CPU second, peak RSS {figures['peak_rss_mb']:.0f} MB, "
-          f"{figures['prices']:,} on-demand Linux prices kept")
+          f"{figures['prices']:,} on-demand Linux prices kept (ijson backend {figures['backend']})")
     print(f"targets: >= 50 MB/s {'OK' if rate >= 50 else 'MISSED'}, < 250 MB RSS {'OK' if figures['peak_rss_mb'] < 250 else 'MISSED'}")
 
 

@@ -253,3 +253,27 @@ def test_price_list_item_of_unexpected_type():
     raw = RawPage("get_products", "us-east-1 get_products page 2", payload={"PriceList": [42]}, region="us-east-1")
     with pytest.raises(RefreshError, match=r"^aws refresh failed on us-east-1 get_products page 2: PriceList\[0\] has an unexpected type int"):
         query_api_prices(raw)
+
+
+def test_offer_file_uses_ijsons_c_backend():
+    from mlx_deploy.providers.aws.offers import json_stream_backend
+
+    pytest.importorskip("ijson.backends.yajl2_c", reason="ijson's C extension is not built here")
+    assert json_stream_backend().__name__ == "ijson.backends.yajl2_c"
+
+
+def test_offer_file_without_the_c_backend_falls_back_with_a_warning(monkeypatch, caplog):
+    import ijson
+
+    real = ijson.get_backend
+
+    def no_c_extension(name):  # noqa: ANN001, ANN202
+        if name == "yajl2_c":
+            raise ImportError("no compiled yajl2_c here")
+        return real(name)
+
+    monkeypatch.setattr(ijson, "get_backend", no_c_extension)
+    with caplog.at_level("WARNING"):
+        prices = offer_file_prices(page("offer_file", "bulk_offer_excerpt_useast1_p4d_marketoption.json", "us-east-1"))
+    assert [(p.instance_type, p.usd_per_hour) for p in prices] == [("p4d.24xlarge", 32.7726)]
+    assert "C backend yajl2_c is unavailable" in caplog.text

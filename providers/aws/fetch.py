@@ -29,6 +29,7 @@ PRODUCT_FILTERS = {
     "marketoption": "OnDemand",
 }
 STEPS_PER_REGION = 5
+TYPES_PER_CALL = 100  # describe_instance_types takes at most 100 names
 
 # client(service, region) -> a boto3 client; tests pass stubbed or moto-backed ones.
 ClientFactory = Callable[[str, str], Any]
@@ -63,8 +64,9 @@ def fetch(request: FetchRequest, client: ClientFactory | None = None) -> RawPage
     raw = RawPages(PROVIDER, source, request.regions)
     regions = _regions(client, request.regions)
     total = len(regions) * STEPS_PER_REGION
+    described: set[str] = set()
     for region in regions:
-        raw.pages += _region_pages(client, saver, region)
+        raw.pages += _region_pages(client, saver, region, described)
         request.progress(PROVIDER, STEPS_PER_REGION - 1, total)
         raw.pages += _offer_file(saver, region) if offer_files else _price_list_pages(client, saver, region)
         request.progress(PROVIDER, 1, total)
@@ -83,21 +85,41 @@ def _regions(client: ClientFactory, wanted: tuple[str, ...] | None) -> list[str]
     return sorted(wanted)
 
 
-def _region_pages(client: ClientFactory, saver: PageSaver, region: str) -> list[RawPage]:
+def _region_pages(client: ClientFactory, saver: PageSaver, region: str, described: set[str]) -> list[RawPage]:
+    """Zones, offerings and spot prices of one region, and the specs of the
+    types it offers that no earlier region described (`described` grows)."""
     ec2 = client("ec2", region)
     now = datetime.now(timezone.utc)
-    calls = (
-        ("describe_instance_types", {}),
-        ("describe_instance_type_offerings", {"LocationType": "availability-zone"}),
-        ("describe_spot_price_history", {"ProductDescriptions": ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"], "StartTime": now}),
-    )
     pages = []
     label = f"{region} describe_availability_zones"
     zones = _call(label, lambda: ec2.describe_availability_zones())
     pages.append(saver.save("describe_availability_zones", label, _strip(zones), region))
-    for operation, arguments in calls:
-        for number, page in enumerate(_paginate(ec2, operation, region, arguments), start=1):
-            pages.append(saver.save(operation, f"{region} {operation} page {number}", page, region))
+    offerings = list(_paginate(ec2, "describe_instance_type_offerings", region, {"LocationType": "availability-zone"}))
+    offered = {item["InstanceType"] for page in offerings for item in page.get("InstanceTypeOfferings", [])}
+    pages += [saver.save("describe_instance_type_offerings", f"{region} describe_instance_type_offerings page {number}", page, region)
+              for number, page in enumerate(offerings, start=1)]
+    pages += _instance_type_pages(ec2, saver, region, described, offered)
+    spot = {"ProductDescriptions": ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"], "StartTime": now}
+    for number, page in enumerate(_paginate(ec2, "describe_spot_price_history", region, spot), start=1):
+        pages.append(saver.save("describe_spot_price_history", f"{region} describe_spot_price_history page {number}", page, region))
+    return pages
+
+
+def _instance_type_pages(ec2: Any, saver: PageSaver, region: str, described: set[str], offered: set[str]) -> list[RawPage]:
+    """Specs are the same in every region, so only the first region lists them
+    all; a later region asks only for the types it offers that are still unknown."""
+    missing = sorted(offered - described)
+    if described and not missing:
+        return []
+    requests = [{}] if not described else [
+        {"InstanceTypes": missing[start : start + TYPES_PER_CALL]} for start in range(0, len(missing), TYPES_PER_CALL)
+    ]
+    pages, number = [], 0
+    for arguments in requests:
+        for page in _paginate(ec2, "describe_instance_types", region, arguments):
+            number += 1
+            described.update(item["InstanceType"] for item in page.get("InstanceTypes", []))
+            pages.append(saver.save("describe_instance_types", f"{region} describe_instance_types page {number}", page, region))
     return pages
 
 

@@ -277,3 +277,53 @@ def test_offer_file_without_the_c_backend_falls_back_with_a_warning(monkeypatch,
         prices = offer_file_prices(page("offer_file", "bulk_offer_excerpt_useast1_p4d_marketoption.json", "us-east-1"))
     assert [(p.instance_type, p.usd_per_hour) for p in prices] == [("p4d.24xlarge", 32.7726)]
     assert "C backend yajl2_c is unavailable" in caplog.text
+
+
+def test_fetch_lists_instance_specs_once_then_only_unknown_offered_types(moto_aws, tmp_path):
+    from mlx_deploy.providers.aws.fetch import fetch
+
+    document = load("aws/GetProducts__m5_large.json")
+    import boto3
+    from botocore.stub import Stubber
+
+    pricing = boto3.client("pricing", region_name="us-east-1")
+    stubber = Stubber(pricing)
+    for _region in range(2):  # the request itself is checked in test_fetch_and_parse_one_region
+        stubber.add_response("get_products", {"FormatVersion": "aws_v1", "PriceList": [json.dumps(document)]})
+    stubber.activate()
+    asked: list[tuple[str, dict]] = []
+
+    def client(service: str, region: str):  # noqa: ANN202
+        if service == "pricing":
+            return pricing
+        made = boto3.client(service, region_name=region)
+        if service == "ec2":
+            made.meta.events.register(
+                "provide-client-params.ec2.DescribeInstanceTypes",
+                lambda params, **_: asked.append((region, dict(params))),
+            )
+        return made
+
+    raw = fetch(FetchRequest(tmp_path, ("eu-west-1", "us-east-1"), lambda *args: None), client=client)
+    full = [(region, params) for region, params in asked if "InstanceTypes" not in params]
+    assert [region for region, _params in full] == ["eu-west-1"]  # one full listing, paginated
+    assert all(len(params["InstanceTypes"]) <= 100 for _region, params in asked if "InstanceTypes" in params)
+    rows = AwsProvider().parse(raw)
+    described = {t.name for t in rows.instance_types}
+    offered = {p.instance_type for p in rows.prices}
+    assert offered <= described and {p.region for p in rows.prices} >= {"us-east-1"}
+    assert {p.region for p in rows.prices if p.purchase_option == SPOT} == {"eu-west-1", "us-east-1"}
+
+
+def test_a_later_region_asks_only_for_the_offered_types_still_unknown(moto_aws, tmp_path):
+    import boto3
+
+    from mlx_deploy.providers.aws.fetch import _instance_type_pages
+    from mlx_deploy.providers.raw import PageSaver
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    described = {"t3.micro", "m5.large"}
+    pages = _instance_type_pages(ec2, PageSaver(tmp_path, "aws"), "us-east-1", described, {"m5.large", "c5.large", "g4dn.xlarge"})
+    assert described == {"t3.micro", "m5.large", "c5.large", "g4dn.xlarge"}
+    assert set(instance_types(pages)) == {"c5.large", "g4dn.xlarge"}
+    assert _instance_type_pages(ec2, PageSaver(tmp_path, "aws"), "us-east-1", described, {"m5.large"}) == []

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from mlx_deploy.catalogue.models import ON_DEMAND
+from mlx_deploy.catalogue.models import ON_DEMAND, SPOT
 from mlx_deploy.orchestrator.errors import RefreshError
 from mlx_deploy.providers.gcp import GcpProvider
 from mlx_deploy.providers.gcp.fetch import COMPUTE_SERVICE, fetch
@@ -133,3 +133,12 @@ def test_unexpected_field_type_names_the_sku():
     with pytest.raises(RefreshError) as caught:
         parse(RawPages("gcp", "t", None, [RawPage("skus", "skus page 7", payload=broken)]))
     assert caught.value.message.startswith("gcp refresh failed on skus page 7: 'Nvidia Tesla A100 GPU running in Americas' units has an unexpected type list")
+
+
+def test_spot_price_is_composed_from_the_spot_preemptible_skus(tmp_path):
+    spot_skus = load("gcp/skus_a2_spot.derived.json")
+    machines = FakeMachineTypes([aggregated({"us-central1-a": [a2_machine("us-central1-a")]})])
+    raw = fetch(FetchRequest(tmp_path), made=(FakeCatalog([spot_skus]), machines, "p"))
+    prices = {(p.purchase_option, p.zone): p.usd_per_hour for p in GcpProvider().parse(raw).prices}
+    # By hand from the fixture: on-demand as above; spot 12 x 0.009483 + 85 x 0.001271 + 1 x 0.880172.
+    assert prices == {(ON_DEMAND, "us-central1-a"): 3.673385, (SPOT, "us-central1-a"): pytest.approx(1.102003, abs=1e-6)}

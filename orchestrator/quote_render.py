@@ -148,7 +148,7 @@ def footer(result: QuoteResult) -> list[str]:
         lines.append(f"Stale prices: {', '.join(info.stale)}; run `mlx catalogue refresh` for current prices.")
     if info.missing:
         lines.append(f"No prices for: {', '.join(info.missing)}.")
-    lines.append("All-in = nodes x instance price + control plane + load balancer + node disks; month = 730 h.")
+    lines.append("All-in = nodes x instance price + control plane + load balancer + system nodes (where the cluster has them) + node disks; month = 730 h.")
     return lines + [f"Warning: {w}" for w in result.warnings]
 
 

@@ -6,9 +6,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from mlx_deploy.catalogue.models import (
+    ON_DEMAND,
+    SPOT,
+    InstanceType,
+    Price,
+    RefreshRun,
+    Region,
+)
+from mlx_deploy.catalogue.offers import glob_to_like
 from sqlalchemy import Engine, and_, func, or_, select
-
-from mlx_deploy.catalogue.models import ON_DEMAND, SPOT, InstanceType, Price, RefreshRun, Region
 
 
 @dataclass(frozen=True)
@@ -63,12 +70,6 @@ OFFER_COLUMNS = (
 )
 
 
-def glob_to_like(pattern: str) -> str:
-    """`eu-*` -> `eu-%`, with LIKE's own wildcards escaped."""
-    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%").replace("?", "_")
-
-
 def offers_query(filters: SearchFilters):
     join = and_(InstanceType.provider == Price.provider, InstanceType.name == Price.instance_type)
     query = select(*OFFER_COLUMNS).join(InstanceType, join)
@@ -76,7 +77,8 @@ def offers_query(filters: SearchFilters):
     if filters.providers:
         query = query.where(Price.provider.in_(filters.providers))
     if filters.region_globs:
-        query = query.where(or_(*(Price.region.like(glob_to_like(g), escape="\\") for g in filters.region_globs)))
+        region = func.lower(Price.region)
+        query = query.where(or_(*(region.like(glob_to_like(g), escape="\\") for g in filters.region_globs)))
     if filters.gpu_models:
         query = query.where(InstanceType.gpu_model.in_(sorted(filters.gpu_models)))
     if filters.min_vcpus:

@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 
 import pytest
-
 from mlx_deploy.catalogue import store
 from mlx_deploy.catalogue.publish import publish_all
 

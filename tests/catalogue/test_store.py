@@ -11,11 +11,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
-
 from mlx_deploy.catalogue import store
 from mlx_deploy.catalogue.models import Base
 from mlx_deploy.orchestrator.errors import CatalogueError
+from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,14 +7,14 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
-
 from mlx_deploy.catalogue import store
 from mlx_deploy.catalogue.models import Price, RefreshRun
+from mlx_deploy.catalogue.offers import glob_to_like
 from mlx_deploy.catalogue.publish import publish_all
-from mlx_deploy.catalogue.read import SearchFilters, glob_to_like, provider_status, search
+from mlx_deploy.catalogue.read import SearchFilters, provider_status, search
 from mlx_deploy.catalogue.transfer import import_file, write_export
 from mlx_deploy.orchestrator.errors import ImportFileError
+from sqlalchemy import func, select
 
 from .conftest import small_batches
 
@@ -37,6 +37,7 @@ def test_search_orders_by_price_and_filters(engine):
     a100 = search(engine, SearchFilters(gpu_models=frozenset({"A100-80GB"})))
     assert [(o.provider, o.usd_per_hour) for o in a100] == [("gcp", 5.58), ("aws", 40.96)]
     assert [o.region for o in search(engine, SearchFilters(region_globs=("eu-*",)))] == ["eu-west-1"]
+    assert [o.region for o in search(engine, SearchFilters(region_globs=("EU-*",)))] == ["eu-west-1"]
     assert [o.instance_type for o in search(engine, SearchFilters(min_gpu_memory_gib=24, min_vcpus=50))] == ["p4de.24xlarge"]
     spot = search(engine, SearchFilters(spot=True))
     assert [(o.instance_type, o.zone, o.usd_per_hour) for o in spot] == [("g5.xlarge", "use1-az1", 0.4321)]

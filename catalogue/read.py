@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from mlx_deploy.catalogue.models import (
@@ -15,6 +15,7 @@ from mlx_deploy.catalogue.models import (
     Region,
 )
 from mlx_deploy.catalogue.offers import glob_to_like
+from mlx_deploy.orchestrator.candidates import Offer
 from sqlalchemy import Engine, and_, func, or_, select
 
 
@@ -31,27 +32,6 @@ class SearchFilters:
     limit: int | None = 50
 
 
-@dataclass(frozen=True)
-class Offer:
-    provider: str
-    region: str
-    zone: str | None
-    instance_type: str
-    purchase_option: str
-    usd_per_hour: float
-    observed_at: datetime
-    vcpus: float
-    memory_gib: float
-    arch: str | None
-    gpu_model: str | None
-    gpu_count: float
-    gpu_memory_gib: float | None
-    accelerator: str | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
 OFFER_COLUMNS = (
     Price.provider,
     Price.region,
@@ -62,12 +42,12 @@ OFFER_COLUMNS = (
     Price.observed_at,
     InstanceType.vcpus,
     InstanceType.memory_gib,
-    InstanceType.arch,
     InstanceType.gpu_model,
     InstanceType.gpu_count,
     InstanceType.gpu_memory_gib,
+    InstanceType.arch,
     InstanceType.accelerator,
-)
+)  # in the field order of orchestrator.candidates.Offer
 
 
 def offers_query(filters: SearchFilters):

@@ -77,6 +77,8 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Instance types that meet the filters, cheapest first."""
+    from dataclasses import asdict
+
     from mlx_deploy.catalogue.read import SearchFilters, search as run_search
     from mlx_deploy.orchestrator import render
 
@@ -93,7 +95,7 @@ def search(
     )
     offers = run_search(_open(catalogue), filters)
     if as_json:
-        render.print_json("catalogue.search", [offer.as_dict() for offer in offers])
+        render.print_json("catalogue.search", [asdict(offer) for offer in offers])
         return
     columns = ("provider", "region", "zone", "instance type", "vCPU", "GiB", "GPUs", "$/h", "$/GPU/h", "option", "age")
     rows = (

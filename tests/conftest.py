@@ -20,6 +20,21 @@ def isolated_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_cloud_credentials(monkeypatch, tmp_path):
+    """No test may find the developer's real cloud credentials, call a metadata server,
+    or inherit settings that change what mlx reads."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION_ID",
+                "AWS_ENDPOINT_URL", "MLX_AZURE_PRICES_URL", "MLX_AWS_PRICE_SOURCE", "MLX_STALE_AFTER"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The recorded provider payloads in ../shared/data, or a skip saying why."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from mlx_deploy.catalogue.models import (
@@ -90,7 +90,6 @@ class ProviderStatus:
     last_source: str | None = None
     last_failure: datetime | None = None
     last_error: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def provider_status(engine: Engine, providers: Iterable[str]) -> list[ProviderStatus]:

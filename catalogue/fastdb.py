@@ -136,18 +136,22 @@ def _fast_sqlite(url: str) -> SqliteReader | None:
 
 
 @lru_cache(maxsize=1)
-def head_revision() -> str | None:
-    """The newest migration revision, from the file names in alembic/versions (`0001_...py`)."""
+def known_revisions() -> tuple[str, ...]:
+    """Every migration revision, oldest first, from the file names in alembic/versions (`0001_...py`)."""
     import mlx_deploy.migrations as migrations  # a folder without __init__: cheap
 
     folders = [Path(p) / "versions" for p in migrations.__path__ if (Path(p) / "versions").is_dir()]
-    revisions = [
+    return tuple(sorted(
         name.split("_", 1)[0]
         for folder in folders
         for name in os.listdir(folder)
         if name.endswith(".py") and name[:4].isdigit()
-    ]
-    return max(revisions) if revisions else None
+    ))  # fmt: skip
+
+
+def head_revision() -> str | None:
+    revisions = known_revisions()
+    return revisions[-1] if revisions else None
 
 
 def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -17,11 +17,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
+from mlx_deploy.catalogue.fastdb import known_revisions
 from mlx_deploy.orchestrator import paths
 from mlx_deploy.orchestrator.errors import CatalogueError
 
-# Every migration revision, oldest first; a test checks it against alembic/versions.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002")
+# Every migration revision, oldest first; a test checks it against Alembic's own walk.
+SCHEMA_REVISIONS: tuple[str, ...] = known_revisions()
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 URL_ENV = "MLX_CATALOGUE_URL"
 FIX_URL = f"Check --catalogue or {URL_ENV}, or unset it to use the embedded SQLite catalogue."
